@@ -1,0 +1,53 @@
+"""Errors as data: every problem carries its file and position, and one exception type escapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+
+class Severity(str, Enum):
+    """How bad a problem is: errors stop a build, warnings only do under ``--strict``."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the corpus, located as precisely as the input allows.
+
+    ``line`` and ``column`` are 1-based; 0 means "no position" (for example a missing file).
+    """
+
+    path: Path
+    line: int
+    column: int
+    message: str
+    severity: Severity = Severity.ERROR
+
+    def __str__(self) -> str:
+        where = str(self.path)
+        if self.line:
+            where += f":{self.line}:{self.column}"
+        label = "" if self.severity is Severity.ERROR else "warning: "
+        return f"{where}: {label}{self.message}"
+
+
+class MlopsAnkiError(Exception):
+    """Base class of every error the library raises on purpose."""
+
+
+class CorpusError(MlopsAnkiError):
+    """The corpus has problems; ``problems`` lists all of them, sorted by file and position."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems)
+        errors = sum(p.severity is Severity.ERROR for p in self.problems)
+        warnings = len(self.problems) - errors
+        super().__init__(f"{errors} error(s), {warnings} warning(s) in the corpus")
+
+
+class BuildError(MlopsAnkiError):
+    """Writing the package failed (disk full, folder not writable ...); nothing was replaced."""

@@ -1,0 +1,146 @@
+"""Find decks on disk and load them into the model, collecting every problem on the way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem, Severity
+from .model import Deck, FollowUp, Question, Snippet
+from .schema import DECK, QUESTION, Record
+from .yamlsource import Document, read_yaml
+
+DECK_FILE = "deck.yaml"
+QUESTIONS_DIR = "questions"
+
+
+@dataclass
+class Corpus:
+    """Everything loaded from a decks folder: the decks that loaded, and all problems met."""
+
+    root: Path
+    decks: list[Deck] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that stop a build whatever the strictness."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+
+def bundled_decks() -> Path:
+    """The corpus shipped inside the installed package (the repository's ``decks/``)."""
+    return Path(str(resources.files("mlops_anki.decks")))
+
+
+def default_decks_dir(cwd: Path | None = None) -> Path:
+    """``./decks`` when it exists, else the bundled corpus."""
+    local = (cwd or Path.cwd()) / "decks"
+    return local if local.is_dir() else bundled_decks()
+
+
+def find_deck_dirs(root: Path) -> list[Path]:
+    """``root`` itself if it is a deck folder, else its sub-folders holding a deck.yaml, sorted."""
+    if (root / DECK_FILE).is_file():
+        return [root]
+    return sorted(p for p in root.iterdir() if p.is_dir() and (p / DECK_FILE).is_file())
+
+
+def load_corpus(root: Path) -> Corpus:
+    """Load every deck below ``root``. Never raises for bad input: problems are collected."""
+    corpus = Corpus(root=root)
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        corpus.problems.append(Problem(root, 0, 0, f"decks folder {what}; expected a folder "
+                                                   f"holding <deck>/{DECK_FILE}"))
+        return corpus
+    deck_dirs = find_deck_dirs(root)
+    if not deck_dirs:
+        corpus.problems.append(Problem(root, 0, 0, f"no deck found; expected {DECK_FILE} here "
+                                                   f"or in a sub-folder"))
+    for deck_dir in deck_dirs:
+        deck = _load_deck(deck_dir, corpus.problems)
+        if deck is not None:
+            corpus.decks.append(deck)
+    return corpus
+
+
+def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
+    deck_path = deck_dir / DECK_FILE
+    doc = _read_checked(deck_path, DECK, deck_dir, problems)
+    questions = []
+    qdir = deck_dir / QUESTIONS_DIR
+    if not qdir.is_dir():
+        problems.append(Problem(qdir, 0, 0, "questions folder is missing; expected "
+                                            "one YAML file per question in it"))
+    else:
+        for path in sorted(qdir.iterdir()):
+            if path.suffix in (".yml",) or (path.suffix == ".yaml" and not path.is_file()):
+                problems.append(Problem(path, 0, 0, "expected a regular file named *.yaml"))
+            if path.suffix != ".yaml" or not path.is_file():
+                continue
+            qdoc = _read_checked(path, QUESTION, deck_dir, problems)
+            if qdoc is not None:
+                questions.append(_question(qdoc))
+    if doc is None:
+        return None
+    data = doc.data
+    return Deck(
+        id=data["id"], name=data["name"].strip(), description=data.get("description") or "",
+        tag_prefix=data["tag_prefix"], difficulties=tuple(data["difficulties"]),
+        topics=dict(data["topics"]), path=deck_path, mtime=_mtime(deck_path), doc=doc,
+        questions=tuple(questions),
+    )
+
+
+def _read_checked(path: Path, record: Record, deck_dir: Path,
+                  problems: list[Problem]) -> Document | None:
+    """Read ``path`` and check its shape; return the document only if it is fully usable."""
+    if path.is_symlink() and not _inside(path, deck_dir):
+        problems.append(Problem(path, 0, 0, "file is a symlink that leads outside the deck "
+                                            f"folder {deck_dir}; copy the file in instead"))
+        return None
+    if not path.is_file():
+        problems.append(Problem(path, 0, 0, f"file is missing; expected {record.expected}"))
+        return None
+    doc, found = read_yaml(path)
+    problems.extend(found)
+    if doc is None or found:
+        return None
+    shape = [doc.problem(key, message, at_key=at_key) for key, message, at_key in
+             record.check(doc.data)]
+    problems.extend(shape)
+    return None if shape else doc
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _mtime(path: Path) -> int:
+    return int(path.stat().st_mtime)
+
+
+def _question(doc: Document) -> Question:
+    data: dict[str, Any] = doc.data
+    return Question(
+        id=data["id"], number=data["number"], difficulty=data["difficulty"],
+        topics=tuple(data["topics"]), question=data["question"].strip(),
+        key_points=tuple(k.strip() for k in data["key_points"]),
+        explanation=data["explanation"],
+        code=tuple(Snippet(language=c["language"], source=c["source"],
+                           caption=(c.get("caption") or "").strip())
+                   for c in data.get("code") or ()),
+        mistakes=tuple(m.strip() for m in data["mistakes"]),
+        follow_ups=tuple(FollowUp(question=f["question"].strip(), answer=f["answer"].strip())
+                         for f in data["follow_ups"]),
+        references=tuple(r.strip() for r in data.get("references") or ()),
+        source_label=(data.get("source_label") or "").strip(),
+        path=doc.path, mtime=_mtime(doc.path), doc=doc,
+    )

@@ -1,0 +1,87 @@
+"""Markdown and code to safe HTML, with Pygments highlighting as CSS classes.
+
+Raw HTML in the corpus is escaped, never passed through; links keep only http(s) and mailto
+targets; images become their alt text, because cards must work offline.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as etree
+
+import markdown
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+CODE_CLASS = "highlight"
+"""CSS class of every highlighted block; the note type's CSS styles ``.highlight .k`` etc."""
+
+PYGMENTS_LEXERS = {"dockerfile": "docker", "promql": "promql", "bash": "bash", "text": "text"}
+_SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
+_PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+
+
+class _SafeLinks(Treeprocessor):
+    """Drop link targets other than http(s)/mailto and turn images into their alt text."""
+
+    def run(self, root: etree.Element) -> None:
+        for parent in root.iter():
+            for child in list(parent):
+                if child.tag == "a" and not _SAFE_HREF.match(child.get("href", "").strip()):
+                    child.attrib.pop("href", None)
+                    child.tag = "span"
+                elif child.tag == "img":
+                    alt = child.get("alt", "")
+                    child.attrib.clear()
+                    child.tag = "span"
+                    child.text = alt
+
+
+class _NoRawHtml(Extension):
+    """Treat raw HTML as text (it is then escaped) and sanitise links."""
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+
+
+class Renderer:
+    """Turns corpus Markdown and snippets into HTML. Build one and reuse it: setup is costly."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(
+            extensions=["fenced_code", "tables", "sane_lists", "codehilite", _NoRawHtml()],
+            extension_configs={"codehilite": {"css_class": CODE_CLASS, "guess_lang": False}},
+            output_format="html",
+        )
+        self._formatter = HtmlFormatter(cssclass=CODE_CLASS, wrapcode=True)
+
+    def block(self, text: str) -> str:
+        """Render block Markdown (paragraphs, lists, tables, fenced code)."""
+        self._md.reset()
+        return self._md.convert(text.strip())
+
+    def inline(self, text: str) -> str:
+        """Render one line of Markdown without the wrapping paragraph."""
+        rendered = self.block(text)
+        match = _PARAGRAPH.match(rendered)
+        return match.group(1) if match and "<p>" not in match.group(1) else rendered
+
+    def code(self, language: str, source: str) -> str:
+        """Highlight ``source`` as ``language`` (plain text when Pygments does not know it)."""
+        try:
+            lexer = get_lexer_by_name(PYGMENTS_LEXERS.get(language, language))
+        except ClassNotFound:
+            lexer = get_lexer_by_name("text")
+        return highlight(source.strip("\n") + "\n", lexer, self._formatter).strip()
+
+
+def escape(text: str) -> str:
+    """Escape plain text for HTML (quotes included)."""
+    return html.escape(text, quote=True)

@@ -1,0 +1,221 @@
+"""The corpus schema, declared once: every field of deck.yaml and of a question file, documented here.
+
+Each field has a kind that checks the shape of a value and says what was expected and what
+was found. Cross-file rules (unique ids, topics from the taxonomy, snippet syntax) live in
+``validate.py``; this module only knows the shape of one file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+LANGUAGES = ("python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text")
+"""Snippet languages the corpus may use (CORPUS.md); the first five are syntax-checked."""
+
+Issue = tuple[tuple[Any, ...], str, bool]
+"""(sub-key, message, at_key) as produced while checking one value."""
+
+
+def describe(value: Any) -> str:
+    """Name a found value for an error message: its kind, and the value itself when short."""
+    if value is None:
+        return "nothing (an empty value)"
+    if isinstance(value, bool):
+        return f"a boolean ({str(value).lower()})"
+    if isinstance(value, (int, float)):
+        return f"a number ({value})"
+    if isinstance(value, (date,)):
+        return f"a date ({value.isoformat()})"
+    if isinstance(value, str):
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        return f"text {shown!r}" if value.strip() else "empty text"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)" if value else "an empty list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+class Kind:
+    """The shape one value must have."""
+
+    expected = "a value"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        """Yield an issue for each way ``value`` does not fit this kind."""
+        raise NotImplementedError
+
+    def _mismatch(self, value: Any) -> Iterator[Issue]:
+        yield (), f"expected {self.expected}, found {describe(value)}", False
+
+
+class Text(Kind):
+    """Non-empty text (Markdown where the field says so)."""
+
+    expected = "non-empty text"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if not isinstance(value, str) or not value.strip():
+            yield from self._mismatch(value)
+
+
+class Slug(Kind):
+    """A permanent identifier: lowercase letters, digits and single hyphens."""
+
+    expected = "a slug (lowercase letters, digits and hyphens, like 'canary-deployment')"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if not isinstance(value, str) or not SLUG_RE.match(value):
+            yield from self._mismatch(value)
+
+
+class Number(Kind):
+    """A whole number of at least 1."""
+
+    expected = "a whole number of at least 1"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            yield from self._mismatch(value)
+
+
+class Choice(Kind):
+    """One of a fixed set of strings."""
+
+    def __init__(self, choices: tuple[str, ...]):
+        self.choices = choices
+        self.expected = "one of " + ", ".join(choices)
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if value not in self.choices:
+            yield from self._mismatch(value)
+
+
+class ListOf(Kind):
+    """A non-empty list whose items all have one kind."""
+
+    def __init__(self, item: Kind):
+        self.item = item
+        self.expected = f"a list of {item.expected}"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if not isinstance(value, list) or not value:
+            yield from self._mismatch(value)
+            return
+        for i, item in enumerate(value):
+            for sub, message, at_key in self.item.check(item):
+                yield (i,) + sub, message, at_key
+
+
+class MapOf(Kind):
+    """A non-empty mapping from slugs to one kind of value."""
+
+    def __init__(self, value: Kind):
+        self.value = value
+        self.expected = f"a mapping of slugs to {value.expected}"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if not isinstance(value, dict) or not value:
+            yield from self._mismatch(value)
+            return
+        for key, item in value.items():
+            for sub, message, at_key in Slug().check(key):
+                yield (key,), f"key: {message}", True
+            for sub, message, at_key in self.value.check(item):
+                yield (key,) + sub, message, at_key
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record: its name, its kind, whether it is required, and what it means."""
+
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = True
+
+
+class Record(Kind):
+    """A mapping with declared fields; unknown keys are errors with a "did you mean" hint."""
+
+    def __init__(self, what: str, fields: tuple[Field, ...]):
+        self.what = what
+        self.fields = {f.name: f for f in fields}
+        self.expected = f"a mapping ({what})"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if not isinstance(value, dict):
+            yield from self._mismatch(value)
+            return
+        for name in value:
+            if name not in self.fields:
+                yield (name,), self._unknown(name), True
+        for field in self.fields.values():
+            if name_missing(value, field.name) or (not field.required and value[field.name] == []):
+                if field.required:
+                    yield (), f"missing required field {field.name!r} ({field.kind.expected})", False
+                continue
+            for sub, message, at_key in field.kind.check(value[field.name]):
+                where = f"{field.name}" + "".join(f"[{s!r}]" if isinstance(s, str) else f"[{s}]"
+                                                  for s in sub)
+                yield (field.name,) + sub, f"{where}: {message}", at_key
+
+    def _unknown(self, name: str) -> str:
+        close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else (
+            "; known fields: " + ", ".join(self.fields))
+        return f"unknown field {name!r} in {self.what}{hint}"
+
+
+def name_missing(mapping: dict[str, Any], name: str) -> bool:
+    """True when ``name`` is absent or explicitly empty (``key:`` with no value)."""
+    return mapping.get(name) is None
+
+
+SNIPPET = Record("a code snippet", (
+    Field("language", Choice(LANGUAGES),
+          "Language of the snippet; python, yaml, json, toml and bash are syntax-checked."),
+    Field("caption", Text(), "One line saying what the snippet shows.", required=False),
+    Field("source", Text(), "The code itself, 5-40 lines; use a YAML block scalar (|)."),
+))
+
+FOLLOW_UP = Record("a follow-up", (
+    Field("question", Text(), "The question an interviewer asks next."),
+    Field("answer", Text(), "Its short answer, 1-3 sentences of inline Markdown."),
+))
+
+QUESTION = Record("a question file", (
+    Field("id", Slug(), "Permanent slug, unique in the deck; the note GUID derives from it. "
+                        "Never change it once shipped."),
+    Field("number", Number(), "Position in the source list; unique; sets the new-card order."),
+    Field("difficulty", Slug(), "One of deck.yaml's difficulties; picks the subdeck and a tag."),
+    Field("topics", ListOf(Slug()), "1-3 keys of deck.yaml's taxonomy, most relevant first."),
+    Field("question", Text(), "The question, verbatim from the source list (inline Markdown)."),
+    Field("key_points", ListOf(Text()), "3-6 short bullets: the 60-second answer the learner "
+                                        "grades themselves on (inline Markdown)."),
+    Field("explanation", Text(), "Markdown, 120-450 words: mechanisms, trade-offs, failure modes."),
+    Field("code", ListOf(SNIPPET), "0-3 snippets showing real tools' real APIs.", required=False),
+    Field("mistakes", ListOf(Text()), "2-4 common mistakes to avoid (inline Markdown)."),
+    Field("follow_ups", ListOf(FOLLOW_UP), "2-4 follow-up questions with short answers."),
+    Field("references", ListOf(Text()), "0-3 canonical works, named (no invented citations).",
+          required=False),
+    Field("source_label", Text(), "The source list's original label, for slots written anew.",
+          required=False),
+))
+
+DECK = Record("deck.yaml", (
+    Field("id", Slug(), "Permanent slug of the deck; part of every note GUID. Never change it."),
+    Field("name", Text(), "Top-level Anki deck name; subdecks are '<name>::<Difficulty>'."),
+    Field("description", Text(), "Markdown shown on Anki's deck overview; short, no images.",
+          required=False),
+    Field("tag_prefix", Slug(), "Every tag the deck writes starts with '<tag_prefix>::'."),
+    Field("difficulties", ListOf(Slug()), "Known difficulties, in subdeck order."),
+    Field("topics", MapOf(Text()), "The closed taxonomy: topic slug to a one-line description."),
+))

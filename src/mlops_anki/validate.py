@@ -1,0 +1,218 @@
+"""Checks across a loaded corpus: uniqueness, taxonomy, Markdown fences, snippet syntax, ranges.
+
+Hard rules are errors. The length and count ranges of the content standard are warnings,
+which ``--strict`` turns into errors.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterable, Iterator
+
+import yaml
+
+from .errors import Problem, Severity
+from .model import Deck, Question
+from .yamlsource import Key
+
+SYNTAX_CHECKED = ("python", "yaml", "json", "toml", "bash")
+
+# (field, minimum, maximum) counts from the content standard; outside them is a warning.
+COUNT_RANGES = (
+    ("topics", 1, 3),
+    ("key_points", 3, 6),
+    ("code", 0, 3),
+    ("mistakes", 2, 4),
+    ("follow_ups", 2, 4),
+    ("references", 0, 3),
+)
+EXPLANATION_WORDS = (120, 450)
+KEY_POINT_MAX_WORDS = 30
+SNIPPET_LINES = (5, 40)
+FILLER_RE = re.compile(r"\b(TODO|TBD|FIXME|lorem ipsum|as an AI)\b", re.IGNORECASE)
+_FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
+_BASH_POS_RE = re.compile(r"line (\d+):")
+
+
+def validate(decks: Iterable[Deck]) -> list[Problem]:
+    """Every cross-file problem in ``decks`` (errors and warnings), in no particular order."""
+    problems: list[Problem] = []
+    for deck in decks:
+        problems.extend(_check_deck(deck))
+    return problems
+
+
+def _check_deck(deck: Deck) -> Iterator[Problem]:
+    seen_ids: dict[str, Question] = {}
+    seen_numbers: dict[int, Question] = {}
+    for q in deck.questions:
+        if q.id in seen_ids:
+            yield q.doc.problem(("id",), f"duplicate id {q.id!r}; also used by "
+                                         f"{seen_ids[q.id].path.name}")
+        else:
+            seen_ids[q.id] = q
+        if q.number in seen_numbers:
+            yield q.doc.problem(("number",), f"duplicate number {q.number}; also used by "
+                                             f"{seen_numbers[q.number].path.name}")
+        else:
+            seen_numbers[q.number] = q
+        yield from _check_question(deck, q)
+    yield from _check_markdown(deck.doc, ("description",), deck.description)
+
+
+def _suggest(word: str, choices: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+def _check_question(deck: Deck, q: Question) -> Iterator[Problem]:
+    doc = q.doc
+    if q.difficulty not in deck.difficulties:
+        yield doc.problem(("difficulty",), f"unknown difficulty {q.difficulty!r}; expected one "
+                          f"of {', '.join(deck.difficulties)}{_suggest(q.difficulty, deck.difficulties)}")
+    for i, topic in enumerate(q.topics):
+        if topic not in deck.topics:
+            yield doc.problem(("topics", i), f"unknown topic {topic!r}; expected a key of "
+                              f"deck.yaml's topics{_suggest(topic, deck.topics)}")
+        elif topic in q.topics[:i]:
+            yield doc.problem(("topics", i), f"topic {topic!r} is listed twice")
+
+    for i, snippet in enumerate(q.code):
+        key = ("code", i, "source")
+        yield from check_syntax(doc, key, snippet.language, snippet.source)
+        lines = len(snippet.source.strip("\n").splitlines())
+        low, high = SNIPPET_LINES
+        if not low <= lines <= high:
+            yield _warn(doc, key, f"code[{i}] has {lines} lines; expected {low}-{high}")
+
+    markdown_fields: list[tuple[Key, str]] = [(("question",), q.question),
+                                              (("explanation",), q.explanation)]
+    for name in ("key_points", "mistakes", "references"):
+        markdown_fields += [((name, i), text) for i, text in enumerate(getattr(q, name))]
+    for i, f in enumerate(q.follow_ups):
+        markdown_fields += [(("follow_ups", i, "question"), f.question),
+                            (("follow_ups", i, "answer"), f.answer)]
+    for key, text in markdown_fields:
+        yield from _check_markdown(doc, key, text)
+        match = FILLER_RE.search(text)
+        if match:
+            yield _warn(doc, key, f"placeholder text {match.group(0)!r}; write the content")
+
+    for name, low, high in COUNT_RANGES:
+        count = len(getattr(q, name))
+        if not low <= count <= high:
+            yield _warn(doc, (name,), f"{name} has {count} item(s); expected {low}-{high}",
+                        at_key=True)
+    words = len(q.explanation.split())
+    low, high = EXPLANATION_WORDS
+    if not low <= words <= high:
+        yield _warn(doc, ("explanation",), f"explanation has {words} words; expected {low}-{high}",
+                    at_key=True)
+    for i, point in enumerate(q.key_points):
+        if len(point.split()) > KEY_POINT_MAX_WORDS:
+            yield _warn(doc, ("key_points", i), f"key point has {len(point.split())} words; "
+                                                f"expected at most {KEY_POINT_MAX_WORDS}")
+
+
+def _warn(doc, key: Key, message: str, *, at_key: bool = False) -> Problem:
+    return doc.problem(key, message, at_key=at_key, severity=Severity.WARNING)
+
+
+def _check_markdown(doc, key: Key, text: str) -> Iterator[Problem]:
+    """Fenced code blocks must name their language, and checked languages must parse."""
+    lines = text.splitlines()
+    i = 0
+    while i < len(lines):
+        m = _FENCE_RE.match(lines[i])
+        if not m:
+            i += 1
+            continue
+        fence, info = m.group("fence"), m.group("info").strip()
+        start = i
+        i += 1
+        body = []
+        while i < len(lines) and not lines[i].strip().startswith(fence):
+            body.append(lines[i])
+            i += 1
+        i += 1
+        language = info.split()[0].lower() if info else ""
+        if not language:
+            line, col = doc.where_in_text(key, start + 1, 1)
+            yield Problem(doc.path, line, col, "fenced code block without a language; write "
+                                               "for example ```python")
+        elif language in SYNTAX_CHECKED:
+            for p in check_syntax(doc, key, language, "\n".join(body) + "\n"):
+                yield _shift(doc, key, p, start + 1)
+
+
+def _shift(doc, key: Key, problem: Problem, offset: int) -> Problem:
+    # A fenced block's line 1 is the line after its opening fence inside the field.
+    if key not in doc.block:
+        return problem
+    return Problem(problem.path, problem.line + offset, problem.column, problem.message,
+                   problem.severity)
+
+
+def check_syntax(doc, key: Key, language: str, source: str) -> Iterator[Problem]:
+    """A problem when ``source`` does not parse as ``language``, placed at the faulty line."""
+    found = syntax_error(language, source)
+    if found is not None:
+        line, col, message = found
+        fl, fc = doc.where_in_text(key, line, col)
+        yield Problem(doc.path, fl, fc, f"{language} snippet does not parse: {message}")
+
+
+def syntax_error(language: str, source: str) -> tuple[int, int, str] | None:
+    """(line, column, message) of the first syntax error in ``source``, or None if it parses.
+
+    Positions are 1-based within the snippet. Languages outside ``SYNTAX_CHECKED`` always pass.
+    """
+    if language == "python":
+        try:
+            compile(source, "<snippet>", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            return exc.lineno or 1, exc.offset or 1, exc.msg
+        except ValueError as exc:  # e.g. NUL bytes
+            return 1, 1, str(exc)
+    elif language == "yaml":
+        try:
+            for _ in yaml.compose_all(source, Loader=yaml.SafeLoader):
+                pass
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            return line, col, exc.problem or str(exc)
+    elif language == "json":
+        try:
+            json.loads(source)
+        except json.JSONDecodeError as exc:
+            return exc.lineno, exc.colno, exc.msg
+    elif language == "toml":
+        try:
+            tomllib.loads(source)
+        except tomllib.TOMLDecodeError as exc:
+            m = _TOML_POS_RE.search(str(exc))
+            line, col = (int(m.group(1)), int(m.group(2))) if m else (1, 1)
+            return line, col, _TOML_POS_RE.sub("", str(exc)).strip()
+    elif language == "bash":
+        return _bash_error(source)
+    return None
+
+
+def _bash_error(source: str) -> tuple[int, int, str] | None:
+    try:
+        result = subprocess.run(["bash", "-n"], input=source, capture_output=True, text=True,
+                                timeout=10, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return 1, 1, f"could not run 'bash -n': {exc}"
+    if result.returncode == 0:
+        return None
+    first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "syntax error"
+    m = _BASH_POS_RE.search(first)
+    message = first.split(": ", 2)[-1] if m else first
+    return (int(m.group(1)) if m else 1), 1, message

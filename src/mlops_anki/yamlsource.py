@@ -1,0 +1,203 @@
+"""Read one YAML file safely, keeping the position of every value.
+
+PyYAML's safe loader is the parser, but we build Python values from its node tree ourselves,
+because its constructor silently keeps the last of two duplicate keys, expands aliases without
+limit and forgets positions. Only the plain YAML types are accepted: no Python tags, ever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+MAX_FILE_BYTES = 512 * 1024
+"""Larger files are refused: a question is a few kilobytes, and a reviewer must be able to read it."""
+
+MAX_NODES = 20_000
+"""Cap on values after alias expansion, so an alias bomb ("billion laughs") fails fast and small."""
+
+_ALLOWED_TAGS = {
+    "tag:yaml.org,2002:" + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
+}
+_BOM = b"\xef\xbb\xbf"
+
+Key = tuple[Any, ...]
+"""Path of a value inside a document, e.g. ``("code", 0, "source")``."""
+
+
+@dataclass
+class Document:
+    """A parsed YAML file: plain Python data plus the 1-based position of every value and key."""
+
+    path: Path
+    data: Any
+    lines: list[str] = field(repr=False)
+    values: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
+    keys: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
+    block: dict[Key, int] = field(default_factory=dict, repr=False)
+
+    def where(self, key: Key) -> tuple[int, int]:
+        """Position of the value at ``key``, or of its closest located parent."""
+        while key not in self.values and key:
+            key = key[:-1]
+        return self.values.get(key, (1, 1))
+
+    def where_key(self, key: Key) -> tuple[int, int]:
+        """Position of the mapping key that names ``key`` (falls back to the value)."""
+        return self.keys.get(key) or self.where(key)
+
+    def where_in_text(self, key: Key, line: int, column: int) -> tuple[int, int]:
+        """File position of (1-based) ``line``/``column`` inside the text value at ``key``.
+
+        Exact for block scalars (``|``), the form the corpus uses for code; for other scalars
+        the value's own position is the best we can say.
+        """
+        if key not in self.block:
+            return self.where(key)
+        first = self.block[key]  # 1-based file line of the block's first content line
+        file_line = first + line - 1
+        indent = 0
+        if 0 < file_line <= len(self.lines):
+            text = self.lines[file_line - 1]
+            indent = len(text) - len(text.lstrip(" "))
+        return file_line, indent + max(column, 1)
+
+    def problem(self, key: Key, message: str, *, at_key: bool = False, **kw: Any) -> Problem:
+        """A problem located at the value (or key) ``key`` of this document."""
+        line, col = self.where_key(key) if at_key else self.where(key)
+        return Problem(self.path, line, col, message, **kw)
+
+
+def _position(text: str, offset: int) -> tuple[int, int]:
+    line = text.count("\n", 0, offset) + 1
+    return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+def _describe_node(node: yaml.Node) -> str:
+    if isinstance(node, yaml.MappingNode):
+        return "a mapping"
+    if isinstance(node, yaml.SequenceNode):
+        return "a list"
+    return f"{node.value!r}"
+
+
+class _Builder:
+    """Turns a composed node tree into Python values, collecting problems instead of raising."""
+
+    def __init__(self, doc: Document):
+        self.doc = doc
+        self.problems: list[Problem] = []
+        self.count = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def fail(self, node: yaml.Node, message: str) -> None:
+        mark = node.start_mark
+        self.problems.append(Problem(self.doc.path, mark.line + 1, mark.column + 1, message))
+
+    def build(self, node: yaml.Node, key: Key) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooManyNodes(node)
+        self.doc.values.setdefault(key, (node.start_mark.line + 1, node.start_mark.column + 1))
+        if node.tag not in _ALLOWED_TAGS:
+            if node.tag == "tag:yaml.org,2002:merge":
+                self.fail(node, "merge keys ('<<') are not supported; write the keys out")
+            else:
+                self.fail(node, f"YAML tag {node.tag!r} is not allowed; only plain text, "
+                                "numbers, lists and mappings are")
+            return None
+        if isinstance(node, yaml.MappingNode):
+            return self.mapping(node, key)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, key + (i,)) for i, item in enumerate(node.value)]
+        if node.style in ("|", ">"):
+            self.doc.block[key] = node.start_mark.line + 2
+        return self.constructor.construct_object(node, deep=True)
+
+    def mapping(self, node: yaml.MappingNode, key: Key) -> dict[str, Any]:
+        result: dict[str, Any] = {}
+        first_seen: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
+                "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+            ):
+                self.fail(key_node, f"expected a plain text key, found {_describe_node(key_node)}")
+                continue
+            name = str(key_node.value)
+            if name in first_seen:
+                self.fail(key_node, f"duplicate key {name!r} (first defined on line "
+                                    f"{first_seen[name]}); remove one of them")
+                continue
+            first_seen[name] = key_node.start_mark.line + 1
+            self.doc.keys[key + (name,)] = (key_node.start_mark.line + 1,
+                                            key_node.start_mark.column + 1)
+            result[name] = self.build(value_node, key + (name,))
+        return result
+
+
+class _TooManyNodes(Exception):
+    def __init__(self, node: yaml.Node):
+        self.node = node
+
+
+def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
+    """Parse ``path``; return the document (None if unusable) and every problem found."""
+
+    def fail(line: int, col: int, message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, line, col, message)]
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return fail(0, 0, f"file is {path.stat().st_size} bytes; the limit is "
+                              f"{MAX_FILE_BYTES} bytes")
+        raw = path.read_bytes()
+    except OSError as exc:
+        return fail(0, 0, f"cannot read file: {exc.strerror or exc}")
+    if raw.startswith(_BOM):
+        return fail(1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = raw[: exc.start].decode("utf-8", "replace")
+        line, col = _position(good, len(good))
+        return fail(line, col, f"expected UTF-8 text, found byte 0x{raw[exc.start]:02x}")
+    nul = text.find("\x00")
+    if nul >= 0:
+        return fail(*_position(text, nul), "expected a text file, found a NUL byte (binary file?)")
+    if not text.strip():
+        return fail(1, 1, "file is empty; expected a YAML mapping")
+
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = exc.problem or "invalid YAML"
+        if "'\\t'" in message:
+            message = "tab character; YAML indentation must use spaces"
+        elif exc.context:
+            message = f"{message} ({exc.context})"
+        line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        return fail(line, col, f"invalid YAML: {message}")
+    except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly every error
+        return fail(0, 0, f"invalid YAML: {exc}")
+    if node is None:
+        return fail(1, 1, "file holds no YAML document; expected a mapping")
+
+    doc = Document(path=path, data=None, lines=text.splitlines())
+    builder = _Builder(doc)
+    try:
+        doc.data = builder.build(node, ())
+    except _TooManyNodes as exc:
+        mark = exc.node.start_mark
+        return fail(mark.line + 1, mark.column + 1,
+                    f"document expands to more than {MAX_NODES} values (alias bomb?); "
+                    "aliases must not multiply the content")
+    except (yaml.YAMLError, ValueError, OverflowError) as exc:
+        return fail(1, 1, f"invalid YAML value: {exc}")
+    return doc, builder.problems
