@@ -9,7 +9,7 @@ from typing import Any
 
 from .errors import Problem, Severity
 from .model import Deck, FollowUp, Question, Snippet
-from .schema import DECK, QUESTION, Record
+from .schema import DECK, QUESTION, Record, label
 from .yamlsource import Document, read_yaml
 
 DECK_FILE = "deck.yaml"
@@ -42,10 +42,16 @@ def default_decks_dir(cwd: Path | None = None) -> Path:
 
 
 def find_deck_dirs(root: Path) -> list[Path]:
-    """``root`` itself if it is a deck folder, else its sub-folders holding a deck.yaml, sorted."""
-    if (root / DECK_FILE).is_file():
+    """``root`` itself if it is a deck folder, else its deck sub-folders, sorted.
+
+    A folder with a deck.yaml or a questions/ folder is a deck (so a lost deck.yaml is
+    reported, not silently skipped)."""
+    def is_deck(folder: Path) -> bool:
+        return (folder / DECK_FILE).is_file() or (folder / QUESTIONS_DIR).is_dir()
+
+    if is_deck(root):
         return [root]
-    return sorted(p for p in root.iterdir() if p.is_dir() and (p / DECK_FILE).is_file())
+    return sorted(p for p in root.iterdir() if p.is_dir() and is_deck(p))
 
 
 def load_corpus(root: Path) -> Corpus:
@@ -109,8 +115,10 @@ def _read_checked(path: Path, record: Record, deck_dir: Path,
     problems.extend(found)
     if doc is None or found:
         return None
-    shape = [doc.problem(key, message, at_key=at_key) for key, message, at_key in
-             record.check(doc.data)]
+    shape = []
+    for key, message, at_key in record.check(doc.data):
+        place = label(key[:-1] if at_key else key)
+        shape.append(doc.problem(key, f"{place}: {message}" if place else message, at_key=at_key))
     problems.extend(shape)
     return None if shape else doc
 

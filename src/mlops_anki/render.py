@@ -24,6 +24,27 @@ CODE_CLASS = "highlight"
 PYGMENTS_LEXERS = {"dockerfile": "docker", "promql": "promql", "bash": "bash", "text": "text"}
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
+_LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
+_FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
+
+
+def separate_blocks(text: str) -> str:
+    """Insert the blank line Python-Markdown needs before a list or table that follows a
+    paragraph line directly (CommonMark, which authors expect, does not need it)."""
+    out: list[str] = []
+    in_fence = False
+    for line in text.splitlines():
+        if _FENCE.match(line):
+            in_fence = not in_fence
+        elif not in_fence and out and out[-1].strip():
+            prev = out[-1]
+            starts_block = _LIST_ITEM.match(line) or line.startswith("|")
+            prev_is_text = not prev[0].isspace() and not _LIST_ITEM.match(prev) \
+                and not prev.startswith("|") and not _FENCE.match(prev)
+            if starts_block and prev_is_text:
+                out.append("")
+        out.append(line)
+    return "\n".join(out)
 
 
 class _SafeLinks(Treeprocessor):
@@ -65,7 +86,7 @@ class Renderer:
     def block(self, text: str) -> str:
         """Render block Markdown (paragraphs, lists, tables, fenced code)."""
         self._md.reset()
-        return self._md.convert(text.strip())
+        return self._md.convert(separate_blocks(text.strip()))
 
     def inline(self, text: str) -> str:
         """Render one line of Markdown without the wrapping paragraph."""

@@ -126,8 +126,8 @@ class MapOf(Kind):
             yield from self._mismatch(value)
             return
         for key, item in value.items():
-            for sub, message, at_key in Slug().check(key):
-                yield (key,), f"key: {message}", True
+            for _, message, _ in Slug().check(key):
+                yield (key,), f"key {key!r}: {message}", True
             for sub, message, at_key in self.value.check(item):
                 yield (key,) + sub, message, at_key
 
@@ -163,15 +163,21 @@ class Record(Kind):
                     yield (), f"missing required field {field.name!r} ({field.kind.expected})", False
                 continue
             for sub, message, at_key in field.kind.check(value[field.name]):
-                where = f"{field.name}" + "".join(f"[{s!r}]" if isinstance(s, str) else f"[{s}]"
-                                                  for s in sub)
-                yield (field.name,) + sub, f"{where}: {message}", at_key
+                yield (field.name,) + sub, message, at_key
 
     def _unknown(self, name: str) -> str:
         close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else (
             "; known fields: " + ", ".join(self.fields))
         return f"unknown field {name!r} in {self.what}{hint}"
+
+
+def label(key: tuple[Any, ...]) -> str:
+    """Human name of a value's place, e.g. ``code[0].language``."""
+    text = ""
+    for part in key:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
 
 
 def name_missing(mapping: dict[str, Any], name: str) -> bool:

@@ -109,7 +109,8 @@ class _Builder:
             if node.tag == "tag:yaml.org,2002:merge":
                 self.fail(node, "merge keys ('<<') are not supported; write the keys out")
             else:
-                self.fail(node, f"YAML tag {node.tag!r} is not allowed; only plain text, "
+                tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+                self.fail(node, f"YAML tag {tag!r} is not allowed; only plain text, "
                                 "numbers, lists and mappings are")
             return None
         if isinstance(node, yaml.MappingNode):
@@ -159,6 +160,11 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         raw = path.read_bytes()
     except OSError as exc:
         return fail(0, 0, f"cannot read file: {exc.strerror or exc}")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        good = raw[:nul].decode("utf-8", "replace")
+        return fail(*_position(good, len(good)), "expected a text file, found a NUL byte "
+                                                 "(binary file?)")
     if raw.startswith(_BOM):
         return fail(1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     try:
@@ -167,9 +173,6 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         good = raw[: exc.start].decode("utf-8", "replace")
         line, col = _position(good, len(good))
         return fail(line, col, f"expected UTF-8 text, found byte 0x{raw[exc.start]:02x}")
-    nul = text.find("\x00")
-    if nul >= 0:
-        return fail(*_position(text, nul), "expected a text file, found a NUL byte (binary file?)")
     if not text.strip():
         return fail(1, 1, "file is empty; expected a YAML mapping")
 

@@ -1,0 +1,78 @@
+"""Markdown and code to HTML: safe, highlighted with classes, and accepted by genanki."""
+
+from __future__ import annotations
+
+import re
+import warnings
+
+import genanki
+import pytest
+
+from mlops_anki.render import Renderer
+
+
+@pytest.fixture(scope="module")
+def r() -> Renderer:
+    return Renderer()
+
+
+@pytest.mark.parametrize("source, forbidden", [
+    ("<script>alert(1)</script>", "<script"),
+    ('<img src="x" onerror="alert(1)">', "<img"),
+    ('<div onclick="steal()">hi</div>', "<div"),
+    ("[click](javascript:alert(1))", "javascript:"),
+    ("[click](JAVASCRIPT:alert(1))", "href"),
+    ("![remote](https://example.com/x.png)", "<img"),
+    ("<style>body{display:none}</style>", "<style"),
+])
+def test_raw_html_and_unsafe_links_never_pass(r, source, forbidden):
+    html = r.block(source)
+    assert forbidden not in html.lower() or forbidden == "javascript:" and "href" not in html
+
+
+def test_raw_html_is_escaped_visibly(r):
+    assert r.block("<b>bold?</b>") == "<p>&lt;b&gt;bold?&lt;/b&gt;</p>"
+
+
+def test_safe_links_are_kept(r):
+    assert r.inline("[docs](https://prometheus.io)") == '<a href="https://prometheus.io">docs</a>'
+
+
+def test_markdown_features(r):
+    html = r.block("Intro:\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nUse `kubectl`.")
+    assert "<ul>\n<li>one</li>" in html  # a list right after a paragraph line still is a list
+    assert "<table>" in html and "<td>1</td>" in html
+    assert "<code>kubectl</code>" in html
+
+
+def test_fenced_code_and_snippets_use_css_classes_not_inline_colours(r):
+    fenced = r.block("```python\nimport os\n```")
+    snippet = r.code("yaml", "kind: Pod\nmetadata:\n  name: x\n")
+    for html in (fenced, snippet):
+        assert html.startswith('<div class="highlight">')
+        assert "style=" not in html
+    assert '<span class="kn">import</span>' in fenced
+    assert '<span class="nt">kind</span>' in snippet
+
+
+@pytest.mark.parametrize("language", ["python", "yaml", "json", "toml", "bash", "sql",
+                                      "dockerfile", "promql", "text"])
+def test_every_corpus_language_highlights(r, language):
+    html = r.code(language, "x = 1\n")
+    assert html.startswith('<div class="highlight"><pre>') and "x" in html
+
+
+def test_inline_drops_the_paragraph(r):
+    assert r.inline("a **b** c") == "a <strong>b</strong> c"
+
+
+def test_output_passes_genanki_without_warnings(r):
+    text = "a < b && c > d, `x<y>`, <not-a-tag>, 5 <= 6\n\n```python\nif a < b > c: pass\n```"
+    html = r.block(text) + r.code("bash", "echo '<tag>' > /dev/null\n")
+    assert not genanki.Note._find_invalid_html_tags_in_field(html)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = genanki.Model(1, "m", fields=[{"name": "F"}],
+                              templates=[{"name": "c", "qfmt": "{{F}}", "afmt": "{{F}}"}])
+        genanki.Note(model=model, fields=[html])._check_invalid_html_tags_in_fields()
+    assert not re.search(r"<(?!/?[a-z][a-z0-9]*[ >/])", html)
