@@ -1,0 +1,54 @@
+"""The shipped corpus: complete, valid under --strict, and every snippet parses."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from conftest import SHIPPED_DECKS
+
+from mlops_anki.build import load_valid
+from mlops_anki.validate import SYNTAX_CHECKED, syntax_error
+
+
+@pytest.fixture(scope="module")
+def deck():
+    corpus = load_valid(SHIPPED_DECKS, strict=True)  # raises with every problem listed
+    assert [d.id for d in corpus.decks] == ["mlops-interview"]
+    return corpus.decks[0]
+
+
+def test_shipped_corpus_is_complete(deck):
+    numbers = sorted(q.number for q in deck.questions)
+    assert numbers == list(range(1, 89))
+    assert Counter(q.difficulty for q in deck.questions) == {"intermediate": 9, "senior": 79}
+    for q in deck.questions:
+        assert q.path.name == f"{q.number:03d}-{q.id}.yaml"
+
+
+def test_every_snippet_passes_its_syntax_check(deck):
+    checked = 0
+    for q in deck.questions:
+        for snippet in q.code:
+            if snippet.language in SYNTAX_CHECKED:
+                assert syntax_error(snippet.language, snippet.source) is None, (q.path, snippet)
+                checked += 1
+    assert checked >= 60
+
+
+def test_at_least_seventy_percent_carry_code(deck):
+    assert sum(bool(q.code) for q in deck.questions) >= 0.7 * len(deck.questions)
+
+
+def test_untitled_slots_record_their_source_label(deck):
+    labelled = {q.number for q in deck.questions if q.source_label}
+    assert labelled == {7, 8, 9, 86, 87, 88}
+
+
+def test_no_sentence_is_repeated_across_questions(deck):
+    owners: dict[str, str] = {}
+    for q in deck.questions:
+        for sentence in q.explanation.replace("\n", " ").split(". "):
+            sentence = sentence.strip()
+            if len(sentence) > 60:
+                assert owners.setdefault(sentence, q.id) == q.id, sentence
