@@ -52,3 +52,8 @@ def test_no_sentence_is_repeated_across_questions(deck):
             sentence = sentence.strip()
             if len(sentence) > 60:
                 assert owners.setdefault(sentence, q.id) == q.id, sentence
+
+
+def test_every_question_id_is_recorded_as_shipped(deck):
+    assert set(deck.shipped) == {q.id for q in deck.questions}
+    assert not deck.retired

@@ -16,6 +16,7 @@ Q1 = "questions/001-first-question.yaml"
 Q2 = "questions/002-second-question.yaml"
 Q3 = "questions/003-third-question.yaml"
 Change = Callable[[str], str] | str | bytes | None
+THIRD = "  The third explanation has no code at all."
 ALIAS_BOMB = "".join(
     f"b{i}: &b{i} [{', '.join([f'*b{i - 1}' if i else 'lol'] * 10)}]\n" for i in range(6))
 
@@ -53,9 +54,9 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
     ("top-level-list", Q2, "- id: x\n", [
         f"{Q2}:1:1: expected a mapping (a question file), found a list of 1 item(s)"]),
     ("number-as-text", Q2, replace("number: 2", "number: two"), [
-        f"{Q2}:2:9: number: expected a whole number of at least 1, found text 'two'"]),
+        f"{Q2}:2:9: number: expected a whole number from 1 to 1000000, found text 'two'"]),
     ("number-zero", Q2, replace("number: 2", "number: 0"), [
-        f"{Q2}:2:9: number: expected a whole number of at least 1, found a number (0)"]),
+        f"{Q2}:2:9: number: expected a whole number from 1 to 1000000, found a number (0)"]),
     ("topics-not-a-list", Q2, replace("topics: [training, monitoring]", "topics: training"), [
         f"{Q2}:4:9: topics: expected a list of a slug (lowercase letters, digits and hyphens, "
         "like 'canary-deployment'), found text 'training'"]),
@@ -120,6 +121,40 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
     ("deck-topic-key", "deck.yaml", replace("  training:", "  Training Stuff:"), [
         "deck.yaml:9:3: topics: key 'Training Stuff': expected a slug (lowercase letters, digits "
         "and hyphens, like 'canary-deployment'), found text 'Training Stuff'"]),
+    ("file-too-large", Q2, lambda t: t + "# " + "x" * 600_000 + "\n", [
+        f"{Q2}: file is 600642 bytes; the limit is 524288 bytes"]),
+    ("nested-too-deep", Q2, lambda t: t + "deep: " + "[" * 5000 + "]" * 5000 + "\n", [
+        f"{Q2}:1:1: lists or mappings are nested too deeply; a question needs at most three levels"]),
+    ("control-character", Q2, replace("question: What does the second question ask?",
+                                      'question: "What\\x1fdoes"'), [
+        f"{Q2}:5:11: question: expected text without control characters, found '\\x1f'"]),
+    ("number-too-large", Q2, replace("number: 2", "number: 99999999999999999999999"), [
+        f"{Q2}:2:9: number: expected a whole number from 1 to 1000000, "
+        "found a number (99999999999999999999999)"]),
+    ("raw-script", Q1, replace("with **bold** text", "with <script>alert(1)</script> text"), [
+        f"{Q1}:11:40: raw HTML '<script>' is not allowed; write Markdown, or put literal "
+        "markup in `backticks`",
+        f"{Q1}:11:56: raw HTML '</script>' is not allowed; write Markdown, or put literal "
+        "markup in `backticks`"]),
+    ("event-handler", Q3, replace(THIRD, '  Look: <img src=x onerror="alert(1)"> here.'), [
+        f"{Q3}:11:9: raw HTML '<img src=x onerror=\"alert(1)\">' is not allowed; write "
+        "Markdown, or put literal markup in `backticks`"]),
+    ("html-comment", Q3, replace(THIRD, "  Hidden <!-- comment --> text."), [
+        f"{Q3}:11:10: raw HTML '<!--' is not allowed; write Markdown, or put literal markup "
+        "in `backticks`"]),
+    ("javascript-link", Q2, replace("    answer: Because.",
+                                    "    answer: '[click](javascript:alert(1))'"), [
+        f"{Q2}:27:13: 'javascript:' links are not allowed; use an http(s) or mailto link"]),
+    ("javascript-reference-link", Q3, replace(THIRD, "  See [x].\n\n  [x]: javascript:alert(1)"), [
+        f"{Q3}:13:3: 'javascript:' links are not allowed; use an http(s) or mailto link"]),
+    ("javascript-autolink", Q3, replace(THIRD, "  See <javascript:alert(1)>."), [
+        f"{Q3}:11:7: 'javascript:' links are not allowed; use an http(s) or mailto link"]),
+    ("file-outside-deck", Q3, replace(THIRD, "  See [the notes](../../secret.txt)."), [
+        f"{Q3}:11:17: link to the local file '../../secret.txt' is not allowed: cards carry no "
+        "files; use an http(s) link"]),
+    ("image", Q3, replace(THIRD, "  ![diagram](diagram.png)"), [
+        f"{Q3}:11:3: images are not supported: cards work offline and carry no files; describe "
+        "the picture in words"]),
 ]
 
 
@@ -172,7 +207,7 @@ def test_symlink_leaving_the_deck_is_refused(decks, sample, tmp_path):
     (sample / Q3).unlink()
     (sample / Q3).symlink_to(outside)
     assert errors_of(decks) == [
-        f"{Q3}: file is a symlink that leads outside the deck folder {sample}; "
+        f"{Q3}: file is reached through a symlink that leads outside the deck folder {sample}; "
         "copy the file in instead"]
 
 
@@ -187,3 +222,68 @@ def test_warnings_pass_unless_strict(decks, sample):
 def test_fixture_copy_is_valid(decks):
     assert len(load_valid(decks).decks[0].questions) == 3
     assert (FIXTURES / "decks" / "sample" / "deck.yaml").is_file()
+
+
+# --- through the command line: exit code, no traceback, an earlier .apkg left intact ---
+
+def run_cli(*args: str):
+    from typer.testing import CliRunner
+
+    from mlops_anki.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    # An exception other than SystemExit means a traceback would have reached the user.
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("case, rel, change, expected", CASES, ids=[c[0] for c in CASES])
+def test_cli_build_fails_cleanly_and_keeps_the_earlier_package(decks, sample, tmp_path, case,
+                                                               rel, change, expected):
+    out = tmp_path / "dist"
+    assert run_cli("build", "--decks", str(decks), "--output", str(out)).exit_code == 0
+    before = (out / "sample.apkg").read_bytes()
+    apply(sample, rel, change)
+    result = run_cli("build", "--decks", str(decks), "--output", str(out))
+    assert result.exit_code == 1
+    for line in expected:
+        assert str(sample / line) in result.output or line in result.output
+    assert "nothing was written" in result.output
+    assert (out / "sample.apkg").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["sample.apkg"]
+
+
+def test_output_folder_that_is_a_file(decks, tmp_path):
+    blocker = tmp_path / "dist"
+    blocker.write_text("not a folder")
+    result = run_cli("build", "--decks", str(decks), "--output", str(blocker))
+    assert result.exit_code == 1
+    assert f"error: cannot write {blocker / 'sample.apkg'}: " in result.output
+    assert blocker.read_text() == "not a folder"
+
+
+@pytest.mark.parametrize("failure, message", [
+    (OSError(28, "No space left on device"), "No space left on device"),
+    (KeyboardInterrupt(), "interrupted; no .apkg was replaced."),
+], ids=["disk-full", "interrupted"])
+def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, failure, message):
+    import zipfile
+
+    out = tmp_path / "dist"
+    run_cli("build", "--decks", str(decks), "--output", str(out))
+    before = (out / "sample.apkg").read_bytes()
+
+    def fail(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(zipfile.ZipFile, "writestr", fail)  # the disk, not the code under test
+    result = run_cli("build", "--decks", str(decks), "--output", str(out))
+    assert result.exit_code == 1 and message in result.output
+    assert (out / "sample.apkg").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["sample.apkg"]
+
+
+def test_usage_errors_exit_2(decks):
+    assert run_cli("build", "--decks").exit_code == 2
+    assert run_cli("validate", "--strict=maybe").exit_code == 2

@@ -228,6 +228,30 @@ def filters(decks: DecksOption = None) -> None:
                        f"tag:{p}::difficulty::{d} tag:{p}::topic::{t}")
 
 
+@app.command()
+def lock(decks: DecksOption = None) -> None:
+    """Record every question id of each deck as shipped, in <deck>/shipped-ids.yaml.
+
+    Run it when you release a deck. From then on, validate and build fail if a shipped id
+    loses its question (a rename would orphan learners' review history), unless the id is
+    moved to 'retired:' in that file with a reason.
+
+    Example: mlops-anki lock --decks decks
+    """
+    from .errors import MlopsAnkiError
+    from .lock import record_shipped
+
+    corpus = _load(decks)
+    for deck in corpus.decks:
+        try:
+            added = record_shipped(deck)
+        except MlopsAnkiError as exc:
+            raise _fail(f"error: {exc}") from None
+        where = deck.path.parent / "shipped-ids.yaml"
+        typer.echo(f"{where}: recorded {len(added)} new id(s)" if added
+                   else f"{where}: every id already recorded")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -9,10 +9,11 @@ from typing import Any
 
 from .errors import Problem, Severity
 from .model import Deck, FollowUp, Question, Snippet
-from .schema import DECK, QUESTION, Record, label
+from .schema import DECK, LOCK, QUESTION, Record, label
 from .yamlsource import Document, read_yaml
 
 DECK_FILE = "deck.yaml"
+LOCK_FILE = "shipped-ids.yaml"
 QUESTIONS_DIR = "questions"
 
 
@@ -77,6 +78,10 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
     deck_path = deck_dir / DECK_FILE
     doc = _read_checked(deck_path, DECK, deck_dir, problems)
     questions = []
+    partial: list[Document] = []
+    # Ids of question files that parsed but failed the schema, so that their ids do not
+    # also show up as "shipped id has no question"; None marks a file whose id is unknown.
+    broken_ids: set[str | None] = set()
     qdir = deck_dir / QUESTIONS_DIR
     if not qdir.is_dir():
         problems.append(Problem(qdir, 0, 0, "questions folder is missing; expected "
@@ -87,9 +92,19 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
                 problems.append(Problem(path, 0, 0, "expected a regular file named *.yaml"))
             if path.suffix != ".yaml" or not path.is_file():
                 continue
-            qdoc = _read_checked(path, QUESTION, deck_dir, problems)
+            qdoc = _read_checked(path, QUESTION, deck_dir, problems, partial)
             if qdoc is not None:
                 questions.append(_question(qdoc))
+            elif partial and isinstance(partial[-1].data, dict) and partial[-1].path == path \
+                    and isinstance(partial[-1].data.get("id"), str):
+                broken_ids.add(partial[-1].data["id"])
+            else:
+                broken_ids = None if broken_ids is None else broken_ids | {None}
+    lock = None
+    if (deck_dir / LOCK_FILE).exists() or (deck_dir / LOCK_FILE).is_symlink():
+        lock = _read_checked(deck_dir / LOCK_FILE, LOCK, deck_dir, problems)
+        if lock is None:
+            return None  # without a readable lock file, shipped ids cannot be protected
     if doc is None:
         return None
     data = doc.data
@@ -97,16 +112,20 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
         id=data["id"], name=data["name"].strip(), description=data.get("description") or "",
         tag_prefix=data["tag_prefix"], difficulties=tuple(data["difficulties"]),
         topics=dict(data["topics"]), path=deck_path, mtime=_mtime(deck_path), doc=doc,
-        questions=tuple(questions),
+        questions=tuple(questions), lock=lock,
+        broken_ids=None if None in broken_ids else frozenset(broken_ids),
     )
 
 
-def _read_checked(path: Path, record: Record, deck_dir: Path,
-                  problems: list[Problem]) -> Document | None:
-    """Read ``path`` and check its shape; return the document only if it is fully usable."""
-    if path.is_symlink() and not _inside(path, deck_dir):
-        problems.append(Problem(path, 0, 0, "file is a symlink that leads outside the deck "
-                                            f"folder {deck_dir}; copy the file in instead"))
+def _read_checked(path: Path, record: Record, deck_dir: Path, problems: list[Problem],
+                  partial: list[Document] | None = None) -> Document | None:
+    """Read ``path`` and check its shape; return the document only if it is fully usable.
+
+    A document that parsed but failed the shape check is appended to ``partial``."""
+    if path.exists() and not _inside(path, deck_dir):
+        problems.append(Problem(path, 0, 0, "file is reached through a symlink that leads "
+                                            f"outside the deck folder {deck_dir}; copy the "
+                                            "file in instead"))
         return None
     if not path.is_file():
         problems.append(Problem(path, 0, 0, f"file is missing; expected {record.expected}"))
@@ -120,6 +139,8 @@ def _read_checked(path: Path, record: Record, deck_dir: Path,
         place = label(key[:-1] if at_key else key)
         shape.append(doc.problem(key, f"{place}: {message}" if place else message, at_key=at_key))
     problems.extend(shape)
+    if shape and partial is not None:
+        partial.append(doc)
     return None if shape else doc
 
 

@@ -65,6 +65,20 @@ class Deck:
     mtime: int
     doc: Document = field(compare=False, repr=False)
     questions: tuple[Question, ...] = ()
+    lock: Document | None = field(default=None, compare=False, repr=False)
+    """shipped-ids.yaml, when the deck has one: the ids already released to learners."""
+    broken_ids: frozenset[str] | None = frozenset()
+    """Ids of question files that failed to load (None: some file's id could not be read)."""
+
+    @property
+    def shipped(self) -> tuple[str, ...]:
+        """Ids recorded as released (empty without a lock file)."""
+        return tuple(self.lock.data["shipped"]) if self.lock else ()
+
+    @property
+    def retired(self) -> dict[str, str]:
+        """Released ids removed on purpose, with the reason."""
+        return dict(self.lock.data.get("retired") or {}) if self.lock else {}
 
     def subdeck(self, difficulty: str) -> str:
         """Anki deck name of the subdeck holding ``difficulty`` questions."""

@@ -15,6 +15,9 @@ from datetime import date
 from typing import Any
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# Control characters would corrupt an Anki note (fields are joined with \x1f).
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_NUMBER = 1_000_000
 
 LANGUAGES = ("python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text")
 """Snippet languages the corpus may use (CORPUS.md); the first five are syntax-checked."""
@@ -64,6 +67,9 @@ class Text(Kind):
     def check(self, value: Any) -> Iterator[Issue]:
         if not isinstance(value, str) or not value.strip():
             yield from self._mismatch(value)
+        elif CONTROL_RE.search(value):
+            char = CONTROL_RE.search(value).group(0)
+            yield (), f"expected text without control characters, found {char!r}", False
 
 
 class Slug(Kind):
@@ -77,12 +83,12 @@ class Slug(Kind):
 
 
 class Number(Kind):
-    """A whole number of at least 1."""
+    """A whole number from 1 to MAX_NUMBER."""
 
-    expected = "a whole number of at least 1"
+    expected = f"a whole number from 1 to {MAX_NUMBER}"
 
     def check(self, value: Any) -> Iterator[Issue]:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_NUMBER:
             yield from self._mismatch(value)
 
 
@@ -224,4 +230,11 @@ DECK = Record("deck.yaml", (
     Field("tag_prefix", Slug(), "Every tag the deck writes starts with '<tag_prefix>::'."),
     Field("difficulties", ListOf(Slug()), "Known difficulties, in subdeck order."),
     Field("topics", MapOf(Text()), "The closed taxonomy: topic slug to a one-line description."),
+))
+
+LOCK = Record("shipped-ids.yaml", (
+    Field("shipped", ListOf(Slug()), "Every question id that has been released, in release "
+                                     "order. Learners' review history hangs on these ids."),
+    Field("retired", MapOf(Text()), "Shipped ids removed on purpose, each with the reason.",
+          required=False),
 ))

@@ -63,6 +63,29 @@ def _check_deck(deck: Deck) -> Iterator[Problem]:
             seen_numbers[q.number] = q
         yield from _check_question(deck, q)
     yield from _check_markdown(deck.doc, ("description",), deck.description)
+    yield from _check_shipped(deck)
+
+
+def _check_shipped(deck: Deck) -> Iterator[Problem]:
+    """Every released id must still have its question, unless retired on purpose."""
+    if deck.lock is None or deck.broken_ids is None:
+        return  # a file whose id is unknown is already reported; judge ids once it loads
+    current = {q.id for q in deck.questions} | deck.broken_ids
+    retired = deck.retired
+    new = sorted(current - set(deck.shipped) - set(retired))
+    for i, shipped in enumerate(deck.shipped):
+        if shipped in current or shipped in retired:
+            continue
+        close = difflib.get_close_matches(shipped, new, n=1, cutoff=0.5)
+        hint = f" (renamed to {close[0]!r}?)" if close else ""
+        yield deck.lock.problem(("shipped", i), (
+            f"shipped id {shipped!r} has no question{hint}; learners' review history hangs on "
+            f"it. Restore the id, or retire it on purpose under 'retired:' with a reason"))
+    for old in retired:
+        if old in current:
+            yield deck.lock.problem(("retired", old), (
+                f"retired id {old!r} is used by a question again; remove it from 'retired:' "
+                "if that is intended"), at_key=True, severity=Severity.WARNING)
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -124,12 +147,14 @@ def _warn(doc, key: Key, message: str, *, at_key: bool = False) -> Problem:
 
 
 def _check_markdown(doc, key: Key, text: str) -> Iterator[Problem]:
-    """Fenced code blocks must name their language, and checked languages must parse."""
+    """Fenced code must name a checked-valid language; prose must hold no raw HTML, no
+    images and no links other than http(s)/mailto."""
     lines = text.splitlines()
     i = 0
     while i < len(lines):
         m = _FENCE_RE.match(lines[i])
         if not m:
+            yield from _check_prose(doc, key, i + 1, lines[i])
             i += 1
             continue
         fence, info = m.group("fence"), m.group("info").strip()
@@ -148,6 +173,42 @@ def _check_markdown(doc, key: Key, text: str) -> Iterator[Problem]:
         elif language in SYNTAX_CHECKED:
             for p in check_syntax(doc, key, language, "\n".join(body) + "\n"):
                 yield _shift(doc, key, p, start + 1)
+
+
+_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+_HTML_RE = re.compile(r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)?")
+_LINK_RE = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S*?)>?\s*$|<([A-Za-z][\w+.-]*:[^<>\s]*)>")
+_ALLOWED_LINK_RE = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
+
+
+def _check_prose(doc, key: Key, line_no: int, line: str) -> Iterator[Problem]:
+    # Code spans may show anything; blank them out (keeping columns) before looking.
+    prose = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+
+    def at(col: int, message: str) -> Problem:
+        fl, fc = doc.where_in_text(key, line_no, col)
+        return Problem(doc.path, fl, fc, message)
+
+    for m in _HTML_RE.finditer(prose):
+        shown = m.group(0) if len(m.group(0)) <= 40 else m.group(0)[:37] + "..."
+        yield at(m.start() + 1, f"raw HTML {shown!r} is not allowed; write Markdown, or put "
+                                "literal markup in `backticks`")
+    for m in _IMAGE_RE.finditer(prose):
+        yield at(m.start() + 1, "images are not supported: cards work offline and carry no "
+                                "files; describe the picture in words")
+    prose = _IMAGE_RE.sub(lambda m: " " * len(m.group(0)), prose)
+    for m in _LINK_RE.finditer(prose):
+        target = next(g for g in m.groups() if g is not None)
+        if target and not _ALLOWED_LINK_RE.match(target):
+            col = m.start() + 1
+            if ":" in target.split("/")[0]:
+                scheme = target.split(":")[0] + ":"
+                message = (f"{scheme!r} links are not allowed; use an http(s) or mailto link")
+            else:
+                message = (f"link to the local file {target!r} is not allowed: cards carry "
+                           "no files; use an http(s) link")
+            yield at(col, message)
 
 
 def _shift(doc, key: Key, problem: Problem, offset: int) -> Problem:
@@ -187,6 +248,12 @@ def syntax_error(language: str, source: str) -> tuple[int, int, str] | None:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             return line, col, exc.problem or str(exc)
+        except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+            before = source[: exc.position]
+            return (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1,
+                    f"character {exc.character!r} is not allowed in YAML")
+        except yaml.YAMLError as exc:  # pragma: no cover - every other YAML error is marked
+            return 1, 1, str(exc)
     elif language == "json":
         try:
             json.loads(source)

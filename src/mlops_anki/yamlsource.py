@@ -26,6 +26,7 @@ _ALLOWED_TAGS = {
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
 _BOM = b"\xef\xbb\xbf"
+_TOO_DEEP = "lists or mappings are nested too deeply; a question needs at most three levels"
 
 Key = tuple[Any, ...]
 """Path of a value inside a document, e.g. ``("code", 0, "source")``."""
@@ -189,6 +190,8 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         return fail(line, col, f"invalid YAML: {message}")
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks nearly every error
         return fail(0, 0, f"invalid YAML: {exc}")
+    except RecursionError:
+        return fail(1, 1, _TOO_DEEP)
     if node is None:
         return fail(1, 1, "file holds no YAML document; expected a mapping")
 
@@ -201,6 +204,8 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         return fail(mark.line + 1, mark.column + 1,
                     f"document expands to more than {MAX_NODES} values (alias bomb?); "
                     "aliases must not multiply the content")
+    except RecursionError:
+        return fail(1, 1, _TOO_DEEP)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
         return fail(1, 1, f"invalid YAML value: {exc}")
     return doc, builder.problems
