@@ -287,3 +287,55 @@ def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, 
 def test_usage_errors_exit_2(decks):
     assert run_cli("build", "--decks").exit_code == 2
     assert run_cli("validate", "--strict=maybe").exit_code == 2
+
+
+def _wrong_value(kind) -> object:
+    """A value of the wrong type for ``kind``: text where a list or number is due, else a list."""
+    from mlops_anki import schema
+
+    if isinstance(kind, (schema.ListOf, schema.MapOf, schema.Number, schema.Record)):
+        return "just text"
+    return ["a", "list"]
+
+
+def _fields():
+    from mlops_anki import schema
+
+    for field in schema.QUESTION.fields.values():
+        yield (field.name,), field.kind
+        item = getattr(field.kind, "item", None)
+        if isinstance(item, schema.Record):
+            for sub in item.fields.values():
+                yield (field.name, 0, sub.name), sub.kind
+
+
+@pytest.mark.parametrize("path, kind", list(_fields()), ids=lambda v: ".".join(map(str, v))
+                         if isinstance(v, tuple) else "")
+def test_a_wrong_type_is_refused_for_every_field(decks, sample, path, kind):
+    import yaml
+
+    q1 = sample / Q1
+    data = yaml.safe_load(q1.read_text())
+    target = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = _wrong_value(kind)
+    q1.write_text(yaml.safe_dump(data, sort_keys=False))
+    errors = errors_of(decks)
+    place = path[0] + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
+    assert any(e.startswith(f"{Q1}:") and f": {place}: expected " in e and ", found " in e
+               for e in errors), errors
+
+
+def test_alias_bomb_is_refused_without_building_it(decks, sample):
+    import tracemalloc
+
+    deeper = "".join(f"c{i}: &c{i} [{', '.join([f'*c{i - 1}' if i else 'lol'] * 10)}]\n"
+                     for i in range(9))  # 10**9 values if expanded
+    (sample / Q2).write_text((sample / Q2).read_text() + deeper)
+    tracemalloc.start()
+    errors = errors_of(decks)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert any("alias bomb" in e for e in errors)
+    assert peak < 50 * 2**20
