@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import build_sample, import_apkg
+from conftest import FIXTURES, build_sample, import_apkg
 
 from mlops_anki import notetype
 
@@ -149,3 +149,38 @@ def test_subset_build_merges_with_the_full_deck(decks, out, collection):
     log = import_apkg(collection, build_sample(decks, out / "full"))
     assert len(log.new) == 1 and collection.note_count() == 3
     assert set(deck_counts(collection)) == {"Sample Deck::Intermediate", "Sample Deck::Senior"}
+
+
+V1_TEMPLATES = FIXTURES / "notetype-v1.0"
+"""The card templates and CSS of the first release (commit 4cad1e2), copied verbatim."""
+V1_MOD = 1_764_320_000
+
+
+def test_upgrade_from_the_first_release_takes_the_new_css_and_templates(
+        decks, out, collection, monkeypatch):
+    current = notetype.note_type()
+    with monkeypatch.context() as m:
+        m.setattr(notetype, "_template",
+                  lambda name: (V1_TEMPLATES / name).read_text(encoding="utf-8"))
+        m.setattr(notetype, "NOTETYPE_MOD", V1_MOD)
+        first_release = notetype.note_type()
+        assert len(import_apkg(collection, build_sample(decks, out / "v1.0")).new) == 3
+    assert first_release.css != current.css and first_release.back != current.back
+    ours = [m for m in collection.models.all() if m["id"] == notetype.NOTETYPE_ID]
+    assert ours[0]["css"] == first_release.css
+    note_types_before = len(collection.models.all())
+
+    log = import_apkg(collection, build_sample(decks, out / "now"))
+
+    assert (len(log.new), len(log.conflicting)) == (0, 0)
+    assert len(collection.models.all()) == note_types_before  # no "MLOps ...+" copy
+    [model] = [m for m in collection.models.all() if m["id"] == notetype.NOTETYPE_ID]
+    assert model["name"] == notetype.NOTETYPE_NAME
+    assert [f["name"] for f in model["flds"]] == list(notetype.FIELDS)
+    assert model["css"] == current.css
+    assert [(t["name"], t["qfmt"], t["afmt"]) for t in model["tmpls"]] == [
+        (notetype.TEMPLATE_NAME, current.front, current.back)]
+    assert collection.note_count() == 3
+    card = collection.get_card(collection.find_cards('"Id:first-question"')[0])
+    assert current.css in card.answer()
+    assert '<div class="sections">' in card.answer()  # cards now render with the new design

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mlops_anki.cli import app
 
 runner = CliRunner()
-COMMANDS = ["build", "validate", "list", "stats", "filters", "lock"]
+COMMANDS = ["build", "validate", "list", "stats", "filters", "lock", "preview"]
 
 
 def run_module(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

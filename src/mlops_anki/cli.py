@@ -143,6 +143,32 @@ class _Progress:
 
 
 @app.command()
+def preview(
+    decks: DecksOption = None,
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR",
+                                         help="Folder for index.html.")] = Path("preview"),
+) -> None:
+    """Write OUTPUT/index.html: every card's front and back, as Anki shows them.
+
+    The page works offline; switch night mode and phone width, search, and filter by
+    difficulty and topic in its toolbar.
+
+    Example: mlops-anki preview --output preview
+    """
+    from .errors import CorpusError, MlopsAnkiError
+    from .preview import write_preview
+
+    try:
+        report = write_preview(_decks_dir(decks), output)
+    except CorpusError as exc:
+        _print_problems(exc.problems)
+        raise _fail(f"{exc}; nothing was written.") from None
+    except MlopsAnkiError as exc:
+        raise _fail(f"error: {exc}") from None
+    typer.echo(f"Wrote {report.index} ({report.cards} cards); open it in a browser.")
+
+
+@app.command()
 def validate(
     decks: DecksOption = None,
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,

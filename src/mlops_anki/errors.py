@@ -51,3 +51,7 @@ class CorpusError(MlopsAnkiError):
 
 class BuildError(MlopsAnkiError):
     """Writing the package failed (disk full, folder not writable ...); nothing was replaced."""
+
+
+class TemplateError(MlopsAnkiError):
+    """A card template uses a field or syntax that the preview cannot render."""
