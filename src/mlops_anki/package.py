@@ -94,10 +94,15 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.M
             # trigger that, so a warning here is a bug to surface, not to ship.
             warnings.simplefilter("error")
             genanki.Package(decks).write_to_db(cursor, id_base, itertools.count(id_base * 1000))
-        for note in notes:
-            cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (note.mod, note.guid))
-            cursor.execute("UPDATE cards SET mod = ? WHERE nid IN "
-                           "(SELECT id FROM notes WHERE guid = ?)", (note.mod, note.guid))
+        # Anki's schema has no index on notes.guid, so one UPDATE per note would scan the
+        # table each time (quadratic); join against a keyed temporary table instead.
+        cursor.execute("CREATE TEMP TABLE note_mod (guid TEXT PRIMARY KEY, mod INTEGER)")
+        cursor.executemany("INSERT INTO temp.note_mod VALUES (?, ?)",
+                           ((note.guid, note.mod) for note in notes))
+        cursor.execute("UPDATE notes SET mod = (SELECT mod FROM temp.note_mod AS m "
+                       "WHERE m.guid = notes.guid)")
+        cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+        cursor.execute("DROP TABLE temp.note_mod")
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         models[str(model.model_id)]["mod"] = model_mod
