@@ -33,6 +33,8 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
         f"{Q2}:3:11: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence)"]),
     ("tab-indent", Q2, replace("number: 2", "\tnumber: 2"), [
         f"{Q2}:2:1: invalid YAML: tab character; YAML indentation must use spaces"]),
+    ("tab-after-colon", Q2, replace("number: 2", "number:\t2"), [
+        f"{Q2}:2:8: invalid YAML: tab character; YAML indentation must use spaces"]),
     ("byte-order-mark", Q2, lambda t: "\ufeff" + t, [
         f"{Q2}:1:1: file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"]),
     ("not-utf8", Q2, b"id: x\nquestion: caf\xe9\n", [

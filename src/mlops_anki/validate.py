@@ -17,7 +17,7 @@ import yaml
 
 from .errors import Problem, Severity
 from .model import Deck, Question
-from .yamlsource import Key
+from .yamlsource import Key, compose_all
 
 SYNTAX_CHECKED = ("python", "yaml", "json", "toml", "bash")
 
@@ -181,8 +181,7 @@ def syntax_error(language: str, source: str) -> tuple[int, int, str] | None:
             return 1, 1, str(exc)
     elif language == "yaml":
         try:
-            for _ in yaml.compose_all(source, Loader=yaml.SafeLoader):
-                pass
+            compose_all(source)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -27,6 +27,8 @@ _ALLOWED_TAGS = {
 }
 _BOM = b"\xef\xbb\xbf"
 
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
 Key = tuple[Any, ...]
 """Path of a value inside a document, e.g. ``("code", 0, "source")``."""
 
@@ -72,6 +74,38 @@ class Document:
         """A problem located at the value (or key) ``key`` of this document."""
         line, col = self.where_key(key) if at_key else self.where(key)
         return Problem(self.path, line, col, message, **kw)
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of the single YAML document in ``text`` (None when it holds none).
+
+    libyaml's parser is an order of magnitude faster than PyYAML's pure-Python one, but words
+    its errors differently; so any document it rejects is parsed again by the pure-Python
+    parser, whose messages and positions are the ones users see. Text with a tab always takes
+    the pure-Python parser, because libyaml accepts tabs where PyYAML's parser reports them.
+    (libyaml also accepts a few rarer spec-valid forms that PyYAML refuses, such as ``?``
+    inside a flow-sequence item.) Raises yaml.YAMLError.
+    """
+    if _FAST_LOADER is not None and "\t" not in text:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def compose_all(text: str) -> None:
+    """Parse every document in ``text``, raising yaml.MarkedYAMLError (with PyYAML's wording
+    and position) at the first syntax error; see ``compose``."""
+    if _FAST_LOADER is not None and "\t" not in text:
+        try:
+            for _ in yaml.compose_all(text, Loader=_FAST_LOADER):
+                pass
+            return
+        except yaml.YAMLError:
+            pass
+    for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
+        pass
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -177,7 +211,7 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         return fail(1, 1, "file is empty; expected a YAML mapping")
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
