@@ -96,6 +96,9 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
         f"{Q1}:31:25: python snippet does not parse: invalid syntax"]),
     ("python-fence-syntax", Q1, replace("total = sum(range(10))", "total = sum(range(10)"), [
         f"{Q1}:23:14: python snippet does not parse: '(' was never closed"]),
+    ("bash-fence-syntax", Q1, replace("```python\n  total = sum(range(10))",
+                                      "```bash\n  for x in a b; do echo"), [
+        f"{Q1}:24:1: bash snippet does not parse: syntax error: unexpected end of file"]),
     ("yaml-snippet-syntax", Q2, replace("  name: example", "  name: [example"), [
         f"{Q2}:20:11: yaml snippet does not parse: expected ',' or ']', but got ':'"]),
     ("json-snippet-syntax", Q2, replace(
@@ -189,3 +192,13 @@ def test_warnings_pass_unless_strict(decks, sample):
 def test_fixture_copy_is_valid(decks):
     assert len(load_valid(decks).decks[0].questions) == 3
     assert (FIXTURES / "decks" / "sample" / "deck.yaml").is_file()
+
+
+def test_bash_snippets_are_checked_each_on_its_own():
+    from mlops_anki.validate import check_bash_all, syntax_error
+
+    # Two halves of one quoted string: together they would parse, alone neither does.
+    sources = ['echo "abc\n', 'echo def"\n', "if true; then echo ok; fi\n", "cat <<EOF\nx\n"]
+    results = check_bash_all(sources)
+    assert results == {s: syntax_error("bash", s) for s in sources}
+    assert [results[s] is None for s in sources] == [False, False, True, True]
