@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import warnings
@@ -117,11 +118,18 @@ def _write_zip_atomically(target: Path, db_path: Path) -> int:
     tmp_path = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
-            for name, data in (("collection.anki2", db_path.read_bytes()), ("media", b"{}")):
+            for name, path in (("collection.anki2", db_path), ("media", None)):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
                 info.compress_type = zipfile.ZIP_DEFLATED
+                info._compresslevel = 9  # no public field before Python 3.13; writestr sets it so
                 info.external_attr = 0o644 << 16
-                zf.writestr(info, data, compresslevel=9)
+                if path is None:
+                    zf.writestr(info, b"{}")
+                    continue
+                # Streamed, not read whole: the database of a large deck is ~100 MB.
+                info.file_size = path.stat().st_size
+                with open(path, "rb") as src, zf.open(info, "w") as dest:
+                    shutil.copyfileobj(src, dest, 1 << 20)
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644)

@@ -7,6 +7,7 @@ limit and forgets positions. Only the plain YAML types are accepted: no Python t
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +40,9 @@ class Document:
 
     path: Path
     data: Any
-    lines: list[str] = field(repr=False)
+    indents: array = field(repr=False)
+    """Leading spaces of each line of the file; all that positions need of its text (kept
+    instead of the lines themselves, which would double the memory a large corpus takes)."""
     values: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
     keys: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
     block: dict[Key, int] = field(default_factory=dict, repr=False)
@@ -64,10 +67,7 @@ class Document:
             return self.where(key)
         first = self.block[key]  # 1-based file line of the block's first content line
         file_line = first + line - 1
-        indent = 0
-        if 0 < file_line <= len(self.lines):
-            text = self.lines[file_line - 1]
-            indent = len(text) - len(text.lstrip(" "))
+        indent = self.indents[file_line - 1] if 0 < file_line <= len(self.indents) else 0
         return file_line, indent + max(column, 1)
 
     def problem(self, key: Key, message: str, *, at_key: bool = False, **kw: Any) -> Problem:
@@ -170,9 +170,9 @@ class _Builder:
                                     f"{first_seen[name]}); remove one of them")
                 continue
             first_seen[name] = key_node.start_mark.line + 1
-            self.doc.keys[key + (name,)] = (key_node.start_mark.line + 1,
-                                            key_node.start_mark.column + 1)
-            result[name] = self.build(value_node, key + (name,))
+            child = key + (name,)
+            self.doc.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[name] = self.build(value_node, child)
         return result
 
 
@@ -226,7 +226,8 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
     if node is None:
         return fail(1, 1, "file holds no YAML document; expected a mapping")
 
-    doc = Document(path=path, data=None, lines=text.splitlines())
+    indents = array("L", (len(line) - len(line.lstrip(" ")) for line in text.splitlines()))
+    doc = Document(path=path, data=None, indents=indents)
     builder = _Builder(doc)
     try:
         doc.data = builder.build(node, ())
