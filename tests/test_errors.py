@@ -202,3 +202,14 @@ def test_bash_snippets_are_checked_each_on_its_own():
     results = check_bash_all(sources)
     assert results == {s: syntax_error("bash", s) for s in sources}
     assert [results[s] is None for s in sources] == [False, False, True, True]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Point two, TODO.", "TODO"), ("Point two, todo later.", "todo"),
+    ("Point two; Lorem ipſum.", "Lorem ipſum"), ("Point two, todos and fixmes are fine.", None)])
+def test_placeholder_text_is_a_warning(decks, sample, text, found):
+    apply(sample, Q2, replace("Point two of the second question.", text))
+    warnings = [str(p).replace(str(sample) + "/", "") for p in load_valid(decks).problems
+                if "placeholder" in p.message]
+    assert warnings == ([f"{Q2}:8:5: warning: placeholder text {found!r}; write the content"]
+                        if found else [])

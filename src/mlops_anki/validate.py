@@ -36,6 +36,7 @@ EXPLANATION_WORDS = (120, 450)
 KEY_POINT_MAX_WORDS = 30
 SNIPPET_LINES = (5, 40)
 FILLER_RE = re.compile(r"\b(TODO|TBD|FIXME|lorem ipsum|as an AI)\b", re.IGNORECASE)
+_FILLER_WORDS = ("todo", "tbd", "fixme", "lorem ipsum", "as an ai")
 _FENCE_RE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _TOML_POS_RE = re.compile(r"\(at line (\d+), column (\d+)\)")
 _BASH_POS_RE = re.compile(r"line (\d+):")
@@ -132,9 +133,11 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
         if not low <= lines <= high:
             yield _warn(doc, key, f"code[{i}] has {lines} lines; expected {low}-{high}")
 
-    for key, text in _markdown_fields(q):
+    fields = _markdown_fields(q)
+    filler = _may_hold_filler("\n".join(text for _, text in fields))
+    for key, text in fields:
         yield from _check_markdown(doc, key, text, bash)
-        match = FILLER_RE.search(text)
+        match = FILLER_RE.search(text) if filler else None
         if match:
             yield _warn(doc, key, f"placeholder text {match.group(0)!r}; write the content")
 
@@ -152,6 +155,17 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
         if len(point.split()) > KEY_POINT_MAX_WORDS:
             yield _warn(doc, ("key_points", i), f"key point has {len(point.split())} words; "
                                                 f"expected at most {KEY_POINT_MAX_WORDS}")
+
+
+def _may_hold_filler(text: str) -> bool:
+    """False only when FILLER_RE cannot match ``text``; ~10 times faster than searching it.
+
+    Limited to ASCII text, where ignoring case is plain lowercasing (with Unicode, re's
+    IGNORECASE also matches e.g. the long s 'ſ' for 's')."""
+    if not text.isascii():
+        return True
+    lowered = text.lower()
+    return any(word in lowered for word in _FILLER_WORDS)
 
 
 def _warn(doc, key: Key, message: str, *, at_key: bool = False) -> Problem:
