@@ -16,10 +16,10 @@ from pathlib import Path
 from .errors import CorpusError, MlopsAnkiError, Problem, Severity
 from .loader import Corpus, load_corpus
 from .model import Deck, Question
-from .notetype import note_fields, note_type
+from .notetype import note_type
 from .package import NoteData, guid_for, write_package
-from .render import Renderer
 from .validate import validate
+from .workers import NoteRenderer
 
 RENDER_MOD = 1_764_320_000
 """Unix time of the last change to how fields are rendered (render.py, note_fields).
@@ -99,12 +99,19 @@ def note_mod(deck: Deck, q: Question, cap: int) -> int:
 
 def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
           strict: bool = False, progress: Progress | None = None,
-          now: int | None = None) -> BuildReport:
+          now: int | None = None, jobs: int = 1) -> BuildReport:
     """Compile every deck under ``decks_dir`` into ``out_dir/<deck id>.apkg``.
+
+    With ``jobs`` > 1, notes are rendered by up to that many worker processes (fewer for small
+    decks; ``workers.default_jobs()`` is one per CPU); the output is the same whatever the
+    number. The workers are spawned, so a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard.
 
     Raises CorpusError (nothing written) for a bad corpus or a selection that matches
     nothing, and BuildError when a file cannot be written (earlier files stay intact).
     """
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     corpus = load_valid(decks_dir, strict=strict)
     _check_selection(corpus, selection)
     sde = source_date_epoch()
@@ -112,28 +119,28 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
     nt = note_type()
     nt = type(nt)(**{**nt.__dict__, "mod": min(nt.mod, cap)})
 
-    renderer = Renderer()
     chosen = [(deck, [q for q in sorted(deck.questions, key=lambda q: q.number)
                       if selection.matches(q)]) for deck in corpus.decks]
     total = sum(len(qs) for _, qs in chosen)
     done = 0
     packages = []
-    for deck, questions in chosen:
-        if not questions:
-            continue
-        notes = []
-        for q in questions:
-            notes.append(NoteData(
-                guid=guid_for(deck.id, q.id), deck_name=deck.subdeck(q.difficulty),
-                fields=note_fields(deck, q, renderer),
-                tags=[f"{deck.tag_prefix}::difficulty::{q.difficulty}"]
-                + [f"{deck.tag_prefix}::topic::{t}" for t in q.topics],
-                due=q.number, mod=note_mod(deck, q, cap)))
-            done += 1
-            if progress:
-                progress(done, total)
-        description = renderer.block(deck.description) if deck.description else ""
-        packages.append((deck, notes, description))
+    with NoteRenderer(jobs=jobs, total=total) as renderer:
+        for deck, questions in chosen:
+            if not questions:
+                continue
+            notes = []
+            for q, fields in zip(questions, renderer.fields(deck, questions)):
+                notes.append(NoteData(
+                    guid=guid_for(deck.id, q.id), deck_name=deck.subdeck(q.difficulty),
+                    fields=fields,
+                    tags=[f"{deck.tag_prefix}::difficulty::{q.difficulty}"]
+                    + [f"{deck.tag_prefix}::topic::{t}" for t in q.topics],
+                    due=q.number, mod=note_mod(deck, q, cap)))
+                done += 1
+                if progress:
+                    progress(done, total)
+            description = renderer.block(deck.description) if deck.description else ""
+            packages.append((deck, notes, description))
 
     reports = []
     for deck, notes, description in packages:
