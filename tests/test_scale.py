@@ -49,7 +49,8 @@ def test_parallel_build_is_byte_identical_to_serial(synthetic, tmp_path, monkeyp
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1790000000")
     monkeypatch.setattr(workers, "NOTES_PER_WORKER", 10)  # so that 60 notes use workers
     monkeypatch.setattr(workers, "CHUNK", 7)  # several chunks per worker, out of step
-    assert workers.NoteRenderer(jobs=3, total=60).workers == 3
+    with workers.Workers(3) as pool:
+        assert pool.pool_for(60)._max_workers == 3
 
     serial = build(synthetic, tmp_path / "serial", jobs=1).decks[0].path
     done = []
@@ -59,5 +60,6 @@ def test_parallel_build_is_byte_identical_to_serial(synthetic, tmp_path, monkeyp
     assert done == [(i, 60) for i in range(1, 61)]
 
 
-def test_small_decks_render_in_process():
-    assert workers.NoteRenderer(jobs=8, total=88).workers == 0
+def test_small_decks_are_built_in_process():
+    with workers.Workers(8) as pool:
+        assert pool.pool_for(88) is None

@@ -1,8 +1,8 @@
-"""Render notes' fields in worker processes, in order, when there are enough notes to pay.
+"""Render notes' fields in worker processes when there are enough notes to pay for them.
 
-Rendering (Markdown and Pygments, pure Python) is most of a large build's time. Rendering is a
-pure function of a question's content, and results are taken back in submission order, so
-the fields, and therefore the .apkg bytes, do not depend on the number of workers.
+Rendering (Markdown and Pygments, pure Python) is most of a large build's time. It is a pure
+function of a question's content, and results are taken back in submission order, so the
+fields, and therefore the .apkg bytes, do not depend on the number of workers.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import dataclasses
 import multiprocessing
 import os
 from array import array
-from collections import deque
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .model import Deck, Question
@@ -22,8 +21,8 @@ from .render import Renderer
 from .yamlsource import Document
 
 NOTES_PER_WORKER = 250
-"""A worker process costs ~0.3 s to start, about what rendering 150 notes costs: each worker
-must have at least this many notes, else fewer workers (down to none) are used."""
+"""Starting a worker costs about as much as rendering 150 notes: a deck is rendered by
+workers only when each gets at least this many notes."""
 
 CHUNK = 50
 """Notes sent to a worker at a time."""
@@ -41,47 +40,53 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-class NoteRenderer:
-    """Renders the fields of many notes with up to ``jobs`` processes; use it as a context
-    manager so that its workers stop with it. ``total`` is the number of notes to come."""
+class Workers:
+    """Up to ``jobs`` worker processes, started by the first deck large enough to pay for
+    them (and kept for the next); use it as a context manager so that they stop."""
 
-    def __init__(self, *, jobs: int, total: int):
+    def __init__(self, jobs: int):
+        self.jobs = jobs
         self.renderer = Renderer()
-        self.workers = min(jobs, total // NOTES_PER_WORKER)
         self._pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> NoteRenderer:
-        if self.workers > 1:
-            # "spawn": fresh, small workers on every platform, whatever threads we have.
-            self._pool = ProcessPoolExecutor(self.workers,
-                                             mp_context=multiprocessing.get_context("spawn"))
+    def __enter__(self) -> Workers:
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
+    def pool_for(self, notes: int) -> ProcessPoolExecutor | None:
+        """The pool, if rendering ``notes`` notes should use one."""
+        if self.jobs < 2 or notes < 2 * NOTES_PER_WORKER:
+            return None
+        if self._pool is None:
+            # "spawn": fresh, small workers on every platform, whatever threads we have.
+            self._pool = ProcessPoolExecutor(min(self.jobs, notes // NOTES_PER_WORKER),
+                                             mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def render(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
+        """The fields of each question's note, in the order of ``questions``.
+
+        With workers, all of the work is queued now and proceeds while the caller does
+        something else; without, each note is rendered as the iterator reaches it.
+        """
+        pool = self.pool_for(len(questions))
+        if pool is None:
+            return (note_fields(deck, q, self.renderer) for q in questions)
+        # Workers need the content only; the positions (most of a question's memory) stay here.
+        deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
+        futures = [
+            pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
+                                              for q in questions[i:i + CHUNK]])
+            for i in range(0, len(questions), CHUNK)
+        ]
+        return (fields for future in futures for fields in future.result())
+
     def block(self, text: str) -> str:
         """Render block Markdown here, in this process (see ``Renderer.block``)."""
         return self.renderer.block(text)
-
-    def fields(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
-        """The fields of each question's note, in the order of ``questions``."""
-        if self._pool is None:
-            for q in questions:
-                yield note_fields(deck, q, self.renderer)
-            return
-        # Workers need the content only; the positions (most of a question's memory) stay here.
-        deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
-        pending: deque[Future[list[list[str]]]] = deque()
-        for start in range(0, len(questions), CHUNK):
-            chunk = [dataclasses.replace(q, doc=_NO_POSITIONS)
-                     for q in questions[start:start + CHUNK]]
-            pending.append(self._pool.submit(_render_chunk, deck, chunk))
-            if len(pending) > 2 * self.workers:  # bound what waits in memory
-                yield from pending.popleft().result()
-        while pending:
-            yield from pending.popleft().result()
 
 
 def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
@@ -89,4 +94,3 @@ def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
     if _worker_renderer is None:
         _worker_renderer = Renderer()
     return [note_fields(deck, q, _worker_renderer) for q in questions]
-
