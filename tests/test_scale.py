@@ -63,3 +63,17 @@ def test_parallel_build_is_byte_identical_to_serial(synthetic, tmp_path, monkeyp
 def test_small_decks_are_built_in_process():
     with workers.Workers(8) as pool:
         assert pool.pool_for(88) is None
+
+
+def test_parallel_build_with_a_bad_question_writes_nothing(tmp_path, monkeypatch):
+    from mlops_anki.errors import CorpusError
+
+    monkeypatch.setattr(workers, "NOTES_PER_WORKER", 10)
+    decks = make_corpus(30, tmp_path / "decks")
+    bad = sorted((decks / "synthetic" / "questions").iterdir())[-1]
+    bad.write_text(bad.read_text().replace("difficulty: \"senior\"", "difficulty: \"expert\"")
+                   .replace("difficulty: \"intermediate\"", "difficulty: \"expert\""))
+    with pytest.raises(CorpusError) as info:
+        build(decks, tmp_path / "out", jobs=2)
+    assert [p.message.split(";")[0] for p in info.value.problems] == ["unknown difficulty 'expert'"]
+    assert not (tmp_path / "out").exists()
