@@ -7,6 +7,7 @@ limit and forgets positions. Only the plain YAML types are accepted: no Python t
 
 from __future__ import annotations
 
+import sys
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,19 +44,21 @@ class Document:
     indents: array = field(repr=False)
     """Leading spaces of each line of the file; all that positions need of its text (kept
     instead of the lines themselves, which would double the memory a large corpus takes)."""
-    values: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
-    keys: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
+    values: dict[Key, int] = field(default_factory=dict, repr=False)
+    """Position of each value, packed by ``pack`` (an int is half the size of a tuple)."""
+    keys: dict[Key, int] = field(default_factory=dict, repr=False)
+    """Position of each mapping key, packed by ``pack``."""
     block: dict[Key, int] = field(default_factory=dict, repr=False)
 
     def where(self, key: Key) -> tuple[int, int]:
         """Position of the value at ``key``, or of its closest located parent."""
         while key not in self.values and key:
             key = key[:-1]
-        return self.values.get(key, (1, 1))
+        return unpack(self.values.get(key, pack(1, 1)))
 
     def where_key(self, key: Key) -> tuple[int, int]:
         """Position of the mapping key that names ``key`` (falls back to the value)."""
-        return self.keys.get(key) or self.where(key)
+        return unpack(self.keys[key]) if key in self.keys else self.where(key)
 
     def where_in_text(self, key: Key, line: int, column: int) -> tuple[int, int]:
         """File position of (1-based) ``line``/``column`` inside the text value at ``key``.
@@ -74,6 +77,25 @@ class Document:
         """A problem located at the value (or key) ``key`` of this document."""
         line, col = self.where_key(key) if at_key else self.where(key)
         return Problem(self.path, line, col, message, **kw)
+
+
+def pack(line: int, column: int) -> int:
+    """One int for a (line, column) position."""
+    return line << 32 | column
+
+
+def unpack(position: int) -> tuple[int, int]:
+    """The (line, column) that ``pack`` packed."""
+    return position >> 32, position & 0xFFFF_FFFF
+
+
+_KEYS: dict[Key, Key] = {}
+
+
+def _shared(key: Key) -> Key:
+    # Every question file has the same key paths (("code", 0, "source"), ...): keep one tuple
+    # of each instead of one per file. Capped, so that odd input cannot grow it without end.
+    return _KEYS.setdefault(key, key) if len(_KEYS) < 10_000 else key
 
 
 def compose(text: str) -> yaml.Node | None:
@@ -138,7 +160,7 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooManyNodes(node)
-        self.doc.values.setdefault(key, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.doc.values.setdefault(key, pack(node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _ALLOWED_TAGS:
             if node.tag == "tag:yaml.org,2002:merge":
                 self.fail(node, "merge keys ('<<') are not supported; write the keys out")
@@ -150,7 +172,7 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, key)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, key + (i,)) for i, item in enumerate(node.value)]
+            return [self.build(item, _shared(key + (i,))) for i, item in enumerate(node.value)]
         if node.style in ("|", ">"):
             self.doc.block[key] = node.start_mark.line + 2
         return self.constructor.construct_object(node, deep=True)
@@ -164,14 +186,14 @@ class _Builder:
             ):
                 self.fail(key_node, f"expected a plain text key, found {_describe_node(key_node)}")
                 continue
-            name = str(key_node.value)
+            name = sys.intern(str(key_node.value))  # thousands of files share a few key names
             if name in first_seen:
                 self.fail(key_node, f"duplicate key {name!r} (first defined on line "
                                     f"{first_seen[name]}); remove one of them")
                 continue
             first_seen[name] = key_node.start_mark.line + 1
-            child = key + (name,)
-            self.doc.keys[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            child = _shared(key + (name,))
+            self.doc.keys[child] = pack(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             result[name] = self.build(value_node, child)
         return result
 
