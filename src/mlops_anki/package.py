@@ -120,8 +120,9 @@ def _write_zip_atomically(target: Path, db_path: Path) -> int:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
             for name, path in (("collection.anki2", db_path), ("media", None)):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+                # zlib's default level: level 9 took twice as long (2.5 s on 10,000 notes)
+                # for files 1-2% smaller.
                 info.compress_type = zipfile.ZIP_DEFLATED
-                info._compresslevel = 9  # no public field before Python 3.13; writestr sets it so
                 info.external_attr = 0o644 << 16
                 if path is None:
                     zf.writestr(info, b"{}")
