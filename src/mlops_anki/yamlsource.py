@@ -27,6 +27,7 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
+_STR = "tag:yaml.org,2002:str"
 _BOM = b"\xef\xbb\xbf"
 
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
@@ -175,6 +176,8 @@ class _Builder:
             return [self.build(item, _shared(key + (i,))) for i, item in enumerate(node.value)]
         if node.style in ("|", ">"):
             self.doc.block[key] = node.start_mark.line + 2
+        if node.tag == _STR:  # what SafeConstructor returns for text, without its overhead
+            return node.value
         return self.constructor.construct_object(node, deep=True)
 
     def mapping(self, node: yaml.MappingNode, key: Key) -> dict[str, Any]:
