@@ -77,3 +77,15 @@ def test_parallel_build_with_a_bad_question_writes_nothing(tmp_path, monkeypatch
         build(decks, tmp_path / "out", jobs=2)
     assert [p.message.split(";")[0] for p in info.value.problems] == ["unknown difficulty 'expert'"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_dead_worker_is_a_build_error_not_a_traceback():
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+
+    from mlops_anki.errors import MlopsAnkiError
+
+    future: Future = Future()
+    future.set_exception(BrokenProcessPool("terminated abruptly"))
+    with pytest.raises(MlopsAnkiError, match="a rendering process stopped: terminated abruptly"):
+        list(workers._results([future]))

@@ -51,3 +51,7 @@ class CorpusError(MlopsAnkiError):
 
 class BuildError(MlopsAnkiError):
     """Writing the package failed (disk full, folder not writable ...); nothing was replaced."""
+
+
+class WorkerError(MlopsAnkiError):
+    """A worker process stopped before it finished (killed, out of memory); nothing was written."""

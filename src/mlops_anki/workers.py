@@ -12,9 +12,11 @@ import multiprocessing
 import os
 from array import array
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from .errors import WorkerError
 from .model import Deck, Question
 from .notetype import note_fields
 from .render import Renderer
@@ -77,16 +79,27 @@ class Workers:
             return (note_fields(deck, q, self.renderer) for q in questions)
         # Workers need the content only; the positions (most of a question's memory) stay here.
         deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
-        futures = [
-            pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
-                                              for q in questions[i:i + CHUNK]])
-            for i in range(0, len(questions), CHUNK)
-        ]
-        return (fields for future in futures for fields in future.result())
+        try:
+            futures = [
+                pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
+                                                  for q in questions[i:i + CHUNK]])
+                for i in range(0, len(questions), CHUNK)
+            ]
+        except BrokenProcessPool as exc:
+            raise WorkerError(f"a rendering process stopped: {exc}") from exc
+        return _results(futures)
 
     def block(self, text: str) -> str:
         """Render block Markdown here, in this process (see ``Renderer.block``)."""
         return self.renderer.block(text)
+
+
+def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
+    for future in futures:
+        try:
+            yield from future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerError(f"a rendering process stopped: {exc}") from exc
 
 
 def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
