@@ -104,24 +104,29 @@ def snippet(rng: random.Random, language: str) -> str:
             name = ident(rng)
             out += [f"def {name}(batch, threshold={rng.randint(1, 99) / 100}):",
                     f'    """{words(rng, 5).capitalize()}."""',
-                    f"    kept = [x for x in batch if x.score > threshold]",
-                    f"    return {{'kept': len(kept), 'total': len(batch)}}", ""]
+                    "    kept = [x for x in batch if x.score > threshold]",
+                    "    return {'kept': len(kept), 'total': len(batch)}", ""]
         out += ["if __name__ == '__main__':", f"    print(json.dumps({ident(rng)}([])))"]
     elif language == "yaml":
         out = ["apiVersion: apps/v1", "kind: Deployment", "metadata:",
                f"  name: {rng.choice(NOUNS)}-{rng.randint(1, 999)}", "spec:",
                f"  replicas: {rng.randint(1, 12)}", "  template:", "    spec:", "      containers:"]
         while len(out) < target:
-            out += [f"        - name: {rng.choice(NOUNS)}", f"          image: registry/{rng.choice(NOUNS)}:"
-                    f"{rng.randint(1, 9)}.{rng.randint(0, 20)}", "          resources:",
-                    f"            limits: {{cpu: '{rng.randint(1, 8)}', memory: {rng.randint(1, 64)}Gi}}"]
+            out += [f"        - name: {rng.choice(NOUNS)}",
+                    f"          image: registry/{rng.choice(NOUNS)}:"
+                    f"{rng.randint(1, 9)}.{rng.randint(0, 20)}",
+                    "          resources:",
+                    f"            limits: {{cpu: '{rng.randint(1, 8)}', "
+                    f"memory: {rng.randint(1, 64)}Gi}}"]
     elif language == "bash":
         out = ["#!/usr/bin/env bash", "set -euo pipefail", f'MODEL="{rng.choice(NOUNS)}"']
         while len(out) < target - 1:
             out += [f"for shard in $(seq 1 {rng.randint(2, 16)}); do",
-                    f'  if [[ -f "/data/$MODEL/$shard.{rng.choice(("pt", "onnx", "bin"))}" ]]; then',
+                    f'  if [[ -f "/data/$MODEL/$shard.{rng.choice(("pt", "onnx", "bin"))}" ]]; '
+                    'then',
                     f'    echo "{words(rng, 3)} $shard"', "  else",
-                    f'    {rng.choice(("kubectl rollout status", "aws s3 ls", "curl -fsS"))} "$MODEL" || true',
+                    f'    {rng.choice(("kubectl rollout status", "aws s3 ls", "curl -fsS"))} '
+                    '"$MODEL" || true',
                     "  fi", "done"]
         out.append('echo "done: $MODEL"')
     elif language == "json":
@@ -153,7 +158,8 @@ def snippet(rng: random.Random, language: str) -> str:
         out = []
         while len(out) < target:
             out += [f"# {words(rng, 4)}", f"histogram_quantile(0.{rng.randint(50, 99)},",
-                    f'  sum by (le) (rate(request_latency_seconds_bucket{{job="{rng.choice(NOUNS)}"}}[5m]))',
+                    "  sum by (le) (rate(request_latency_seconds_bucket"
+                    f'{{job="{rng.choice(NOUNS)}"}}[5m]))',
                     ")"]
     return "\n".join(out) + "\n"
 
@@ -192,7 +198,8 @@ def to_yaml(data: dict) -> str:
 
     def block(text: str, indent: int) -> str:
         pad = " " * indent
-        return "|\n" + "\n".join(pad + line if line else "" for line in text.rstrip("\n").split("\n")) + "\n"
+        lines = text.rstrip("\n").split("\n")
+        return "|\n" + "\n".join(pad + line if line else "" for line in lines) + "\n"
 
     out = []
     for key, value in data.items():

@@ -196,7 +196,8 @@ class _Builder:
                 continue
             first_seen[name] = key_node.start_mark.line + 1
             child = _shared(key + (name,))
-            self.doc.keys[child] = pack(key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            mark = key_node.start_mark
+            self.doc.keys[child] = pack(mark.line + 1, mark.column + 1)
             result[name] = self.build(value_node, child)
         return result
 
