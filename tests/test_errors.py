@@ -34,6 +34,8 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
         f"{Q2}:3:11: invalid YAML: expected ',' or ']', but got ':' (while parsing a flow sequence)"]),
     ("tab-indent", Q2, replace("number: 2", "\tnumber: 2"), [
         f"{Q2}:2:1: invalid YAML: tab character; YAML indentation must use spaces"]),
+    ("tab-after-colon", Q2, replace("number: 2", "number:\t2"), [
+        f"{Q2}:2:8: invalid YAML: tab character; YAML indentation must use spaces"]),
     ("byte-order-mark", Q2, lambda t: "\ufeff" + t, [
         f"{Q2}:1:1: file starts with a byte-order mark (BOM); save it as UTF-8 without BOM"]),
     ("not-utf8", Q2, b"id: x\nquestion: caf\xe9\n", [
@@ -95,6 +97,9 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
         f"{Q1}:31:25: python snippet does not parse: invalid syntax"]),
     ("python-fence-syntax", Q1, replace("total = sum(range(10))", "total = sum(range(10)"), [
         f"{Q1}:23:14: python snippet does not parse: '(' was never closed"]),
+    ("bash-fence-syntax", Q1, replace("```python\n  total = sum(range(10))",
+                                      "```bash\n  for x in a b; do echo"), [
+        f"{Q1}:24:1: bash snippet does not parse: syntax error: unexpected end of file"]),
     ("yaml-snippet-syntax", Q2, replace("  name: example", "  name: [example"), [
         f"{Q2}:20:11: yaml snippet does not parse: expected ',' or ']', but got ':'"]),
     ("json-snippet-syntax", Q2, replace(
@@ -339,3 +344,24 @@ def test_alias_bomb_is_refused_without_building_it(decks, sample):
     tracemalloc.stop()
     assert any("alias bomb" in e for e in errors)
     assert peak < 50 * 2**20
+
+
+def test_bash_snippets_are_checked_each_on_its_own():
+    from mlops_anki.validate import check_bash_all, syntax_error
+
+    # Two halves of one quoted string: together they would parse, alone neither does.
+    sources = ['echo "abc\n', 'echo def"\n', "if true; then echo ok; fi\n", "cat <<EOF\nx\n"]
+    results = check_bash_all(sources)
+    assert results == {s: syntax_error("bash", s) for s in sources}
+    assert [results[s] is None for s in sources] == [False, False, True, True]
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Point two, TODO.", "TODO"), ("Point two, todo later.", "todo"),
+    ("Point two; Lorem ipſum.", "Lorem ipſum"), ("Point two, todos and fixmes are fine.", None)])
+def test_placeholder_text_is_a_warning(decks, sample, text, found):
+    apply(sample, Q2, replace("Point two of the second question.", text))
+    warnings = [str(p).replace(str(sample) + "/", "") for p in load_valid(decks).problems
+                if "placeholder" in p.message]
+    assert warnings == ([f"{Q2}:8:5: warning: placeholder text {found!r}; write the content"]
+                        if found else [])

@@ -76,3 +76,30 @@ def test_output_passes_genanki_without_warnings(r):
                               templates=[{"name": "c", "qfmt": "{{F}}", "afmt": "{{F}}"}])
         genanki.Note(model=model, fields=[html])._check_invalid_html_tags_in_fields()
     assert not re.search(r"<(?!/?[a-z][a-z0-9]*[ >/])", html)
+
+
+INLINE_SAMPLES = [
+    "Plain words only.", "It's a \"quoted\" (parenthesised) word: 50% of a/b+c=d; ok?",
+    "Café — naïve “quotes” … and ‘more’", "A. not a list", "Canary - then blue-green",
+    "1. a list item", "- a bullet", "+ plus", "# heading", "> quote", "x * y * z", "a_b_c",
+    "a & b", "x < y > z", "see [docs](https://example.com)", "tab\there", "trailing  ",
+    "use `code`", "**bold** start", "back\\slash", "pipe | table", "wave ~~strike~~",
+    "image ! not", "line\u2028separator", "nbsp\u00a0here", "ends with two spaces  \nnext",
+]
+
+
+def test_plain_inline_fast_path_matches_markdown(r, monkeypatch):
+    from conftest import SHIPPED_DECKS
+
+    from mlops_anki import render
+    from mlops_anki.loader import load_corpus
+
+    texts = list(INLINE_SAMPLES)
+    for q in load_corpus(SHIPPED_DECKS).decks[0].questions:
+        texts += [q.question, *q.key_points, *q.mistakes, *q.references]
+        texts += [part for f in q.follow_ups for part in (f.question, f.answer)]
+    fast = [r.inline(t) for t in texts]
+    monkeypatch.setattr(render, "_PLAIN_LINE", re.compile(r"(?!)"))  # never matches
+    slow = Renderer()
+    assert fast == [slow.inline(t) for t in texts]
+    assert sum(f == t.strip() for f, t in zip(fast, texts)) > 1000  # the path is used

@@ -16,10 +16,10 @@ from pathlib import Path
 from .errors import CorpusError, MlopsAnkiError, Problem, Severity
 from .loader import Corpus, load_corpus
 from .model import Deck, Question
-from .notetype import note_fields, note_type
+from .notetype import note_type
 from .package import NoteData, guid_for, write_package
-from .render import Renderer
 from .validate import validate
+from .workers import Workers
 
 RENDER_MOD = 1_764_320_000
 """Unix time of the last change to how fields are rendered (render.py, note_fields).
@@ -82,10 +82,14 @@ def load_valid(decks_dir: Path, *, strict: bool = False) -> Corpus:
     """Load and validate the corpus; raise CorpusError listing every problem if it has errors
     (or warnings, when ``strict``). Warnings are kept on the returned corpus otherwise."""
     corpus = load_corpus(decks_dir)
+    _validate(corpus, strict=strict)
+    return corpus
+
+
+def _validate(corpus: Corpus, *, strict: bool) -> None:
     corpus.problems.extend(validate(corpus.decks))
     if corpus.errors or (strict and corpus.problems):
         raise CorpusError(corpus.problems)
-    return corpus
 
 
 def note_mod(deck: Deck, q: Question, cap: int) -> int:
@@ -99,42 +103,52 @@ def note_mod(deck: Deck, q: Question, cap: int) -> int:
 
 def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
           strict: bool = False, progress: Progress | None = None,
-          now: int | None = None) -> BuildReport:
+          now: int | None = None, jobs: int = 1) -> BuildReport:
     """Compile every deck under ``decks_dir`` into ``out_dir/<deck id>.apkg``.
+
+    With ``jobs`` > 1, notes are rendered by up to that many worker processes (fewer for small
+    decks; ``workers.default_jobs()`` is one per CPU); the output is the same whatever the
+    number. The workers are spawned, so a script calling this needs the usual
+    ``if __name__ == "__main__":`` guard.
 
     Raises CorpusError (nothing written) for a bad corpus or a selection that matches
     nothing, and BuildError when a file cannot be written (earlier files stay intact).
     """
-    corpus = load_valid(decks_dir, strict=strict)
-    _check_selection(corpus, selection)
-    sde = source_date_epoch()
-    cap = min(sde, now or int(time.time())) if sde is not None else (now or int(time.time()))
-    nt = note_type()
-    nt = type(nt)(**{**nt.__dict__, "mod": min(nt.mod, cap)})
-
-    renderer = Renderer()
-    chosen = [(deck, [q for q in sorted(deck.questions, key=lambda q: q.number)
-                      if selection.matches(q)]) for deck in corpus.decks]
-    total = sum(len(qs) for _, qs in chosen)
+    if jobs < 1:
+        raise ValueError(f"jobs must be at least 1, got {jobs}")
     done = 0
     packages = []
-    for deck, questions in chosen:
-        if not questions:
-            continue
-        notes = []
-        for q in questions:
-            notes.append(NoteData(
-                guid=guid_for(deck.id, q.id), deck_name=deck.subdeck(q.difficulty),
-                fields=note_fields(deck, q, renderer),
-                tags=[f"{deck.tag_prefix}::difficulty::{q.difficulty}"]
-                + [f"{deck.tag_prefix}::topic::{t}" for t in q.topics],
-                due=q.number, mod=note_mod(deck, q, cap)))
-            done += 1
-            if progress:
-                progress(done, total)
-        description = renderer.block(deck.description) if deck.description else ""
-        packages.append((deck, notes, description))
+    with Workers(jobs) as workers:
+        corpus = load_corpus(decks_dir)
+        chosen = [(deck, [q for q in sorted(deck.questions, key=lambda q: q.number)
+                          if selection.matches(q)]) for deck in corpus.decks]
+        total = sum(len(qs) for _, qs in chosen)
+        # Worker processes (if any) render while this one validates; if the corpus turns
+        # out to have errors, that work is thrown away. Nothing is written before both end.
+        rendering = [] if corpus.errors else [workers.render(deck, qs) for deck, qs in chosen]
+        _validate(corpus, strict=strict)
+        _check_selection(corpus, selection)
+        sde = source_date_epoch()
+        cap = min(sde, now or int(time.time())) if sde is not None else (now or int(time.time()))
+        for (deck, questions), fields_of in zip(chosen, rendering):
+            if not questions:
+                continue
+            notes = []
+            for q, fields in zip(questions, fields_of):
+                notes.append(NoteData(
+                    guid=guid_for(deck.id, q.id), deck_name=deck.subdeck(q.difficulty),
+                    fields=fields,
+                    tags=[f"{deck.tag_prefix}::difficulty::{q.difficulty}"]
+                    + [f"{deck.tag_prefix}::topic::{t}" for t in q.topics],
+                    due=q.number, mod=note_mod(deck, q, cap)))
+                done += 1
+                if progress:
+                    progress(done, total)
+            description = workers.block(deck.description) if deck.description else ""
+            packages.append((deck, notes, description))
 
+    nt = note_type()
+    nt = type(nt)(**{**nt.__dict__, "mod": min(nt.mod, cap)})
     reports = []
     for deck, notes, description in packages:
         target = out_dir / f"{deck.id}.apkg"

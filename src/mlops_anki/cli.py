@@ -89,6 +89,10 @@ def build(
     id: Annotated[list[str], typer.Option("--id", metavar="ID",
                                           help="Only the question with this id (repeatable).")] = [],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", metavar="N", min=1,
+        help="Processes that render notes. Default: one per CPU (small decks use fewer). "
+             "The output is the same for any N.")] = None,
 ) -> None:
     """Compile each deck into OUTPUT/<deck id>.apkg.
 
@@ -100,12 +104,13 @@ def build(
     from .build import Selection
     from .build import build as run_build
     from .errors import CorpusError, MlopsAnkiError
+    from .workers import default_jobs
 
     selection = Selection(tuple(difficulty), tuple(topic), tuple(id))
     progress = _Progress()
     try:
         report = run_build(_decks_dir(decks), output, selection=selection, strict=strict,
-                           progress=progress)
+                           progress=progress, jobs=default_jobs() if jobs is None else jobs)
     except CorpusError as exc:
         _print_problems(exc.problems)
         raise _fail(f"{exc}; nothing was written.") from None

@@ -55,3 +55,7 @@ class BuildError(MlopsAnkiError):
 
 class TemplateError(MlopsAnkiError):
     """A card template uses a field or syntax that the preview cannot render."""
+
+
+class WorkerError(MlopsAnkiError):
+    """A worker process stopped before it finished (killed, out of memory); nothing was written."""

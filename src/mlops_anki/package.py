@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 import warnings
@@ -94,10 +95,15 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.M
             # trigger that, so a warning here is a bug to surface, not to ship.
             warnings.simplefilter("error")
             genanki.Package(decks).write_to_db(cursor, id_base, itertools.count(id_base * 1000))
-        for note in notes:
-            cursor.execute("UPDATE notes SET mod = ? WHERE guid = ?", (note.mod, note.guid))
-            cursor.execute("UPDATE cards SET mod = ? WHERE nid IN "
-                           "(SELECT id FROM notes WHERE guid = ?)", (note.mod, note.guid))
+        # Anki's schema has no index on notes.guid, so one UPDATE per note would scan the
+        # table each time (quadratic); join against a keyed temporary table instead.
+        cursor.execute("CREATE TEMP TABLE note_mod (guid TEXT PRIMARY KEY, mod INTEGER)")
+        cursor.executemany("INSERT INTO temp.note_mod VALUES (?, ?)",
+                           ((note.guid, note.mod) for note in notes))
+        cursor.execute("UPDATE notes SET mod = (SELECT mod FROM temp.note_mod AS m "
+                       "WHERE m.guid = notes.guid)")
+        cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
+        cursor.execute("DROP TABLE temp.note_mod")
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
         models[str(model.model_id)]["mod"] = model_mod
@@ -112,11 +118,19 @@ def _write_zip_atomically(target: Path, db_path: Path) -> int:
     tmp_path = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
-            for name, data in (("collection.anki2", db_path.read_bytes()), ("media", b"{}")):
+            for name, path in (("collection.anki2", db_path), ("media", None)):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+                # zlib's default level: level 9 took twice as long (2.5 s on 10,000 notes)
+                # for files 1-2% smaller.
                 info.compress_type = zipfile.ZIP_DEFLATED
                 info.external_attr = 0o644 << 16
-                zf.writestr(info, data, compresslevel=9)
+                if path is None:
+                    zf.writestr(info, b"{}")
+                    continue
+                # Streamed, not read whole: the database of a large deck is ~100 MB.
+                info.file_size = path.stat().st_size
+                with open(path, "rb") as src, zf.open(info, "w") as dest:
+                    shutil.copyfileobj(src, dest, 1 << 20)
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644)

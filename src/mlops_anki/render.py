@@ -15,6 +15,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
@@ -26,6 +27,12 @@ _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
 _FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
+# One line that Markdown would return unchanged inside <p>: it starts with a letter (so it
+# cannot open a list, heading, quote or code block) and holds no character that starts inline
+# syntax, an entity or raw HTML (`*_[]<>&\!#|~ and line breaks).
+_PLAIN_LINE = re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF]"
+                         r"[A-Za-z0-9\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF"
+                         r" ,.;:?'\"()/%+=\-\u2013\u2014\u2018\u2019\u201C\u201D\u2026]*")
 
 
 def separate_blocks(text: str) -> str:
@@ -82,6 +89,7 @@ class Renderer:
             output_format="html",
         )
         self._formatter = HtmlFormatter(cssclass=CODE_CLASS, wrapcode=True)
+        self._lexers: dict[str, Lexer] = {}
 
     def block(self, text: str) -> str:
         """Render block Markdown (paragraphs, lists, tables, fenced code)."""
@@ -90,16 +98,24 @@ class Renderer:
 
     def inline(self, text: str) -> str:
         """Render one line of Markdown without the wrapping paragraph."""
+        stripped = text.strip()
+        if _PLAIN_LINE.fullmatch(stripped):
+            # Most one-line fields are plain prose, and Markdown's fixed cost per call
+            # dominates for them; its output would be the text itself.
+            return stripped
         rendered = self.block(text)
         match = _PARAGRAPH.match(rendered)
         return match.group(1) if match and "<p>" not in match.group(1) else rendered
 
     def code(self, language: str, source: str) -> str:
         """Highlight ``source`` as ``language`` (plain text when Pygments does not know it)."""
-        try:
-            lexer = get_lexer_by_name(PYGMENTS_LEXERS.get(language, language))
-        except ClassNotFound:
-            lexer = get_lexer_by_name("text")
+        lexer = self._lexers.get(language)
+        if lexer is None:  # looking a lexer up by name is costly; reuse one per language
+            try:
+                lexer = get_lexer_by_name(PYGMENTS_LEXERS.get(language, language))
+            except ClassNotFound:
+                lexer = get_lexer_by_name("text")
+            self._lexers[language] = lexer
         return highlight(source.strip("\n") + "\n", lexer, self._formatter).strip()
 
 

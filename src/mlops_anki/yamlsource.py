@@ -7,6 +7,8 @@ limit and forgets positions. Only the plain YAML types are accepted: no Python t
 
 from __future__ import annotations
 
+import sys
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,8 +27,11 @@ _ALLOWED_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
 }
+_STR = "tag:yaml.org,2002:str"
 _BOM = b"\xef\xbb\xbf"
 _TOO_DEEP = "lists or mappings are nested too deeply; a question needs at most three levels"
+
+_FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
 
 Key = tuple[Any, ...]
 """Path of a value inside a document, e.g. ``("code", 0, "source")``."""
@@ -38,20 +43,24 @@ class Document:
 
     path: Path
     data: Any
-    lines: list[str] = field(repr=False)
-    values: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
-    keys: dict[Key, tuple[int, int]] = field(default_factory=dict, repr=False)
+    indents: array = field(repr=False)
+    """Leading spaces of each line of the file; all that positions need of its text (kept
+    instead of the lines themselves, which would double the memory a large corpus takes)."""
+    values: dict[Key, int] = field(default_factory=dict, repr=False)
+    """Position of each value, packed by ``pack`` (an int is half the size of a tuple)."""
+    keys: dict[Key, int] = field(default_factory=dict, repr=False)
+    """Position of each mapping key, packed by ``pack``."""
     block: dict[Key, int] = field(default_factory=dict, repr=False)
 
     def where(self, key: Key) -> tuple[int, int]:
         """Position of the value at ``key``, or of its closest located parent."""
         while key not in self.values and key:
             key = key[:-1]
-        return self.values.get(key, (1, 1))
+        return unpack(self.values.get(key, pack(1, 1)))
 
     def where_key(self, key: Key) -> tuple[int, int]:
         """Position of the mapping key that names ``key`` (falls back to the value)."""
-        return self.keys.get(key) or self.where(key)
+        return unpack(self.keys[key]) if key in self.keys else self.where(key)
 
     def where_in_text(self, key: Key, line: int, column: int) -> tuple[int, int]:
         """File position of (1-based) ``line``/``column`` inside the text value at ``key``.
@@ -63,16 +72,64 @@ class Document:
             return self.where(key)
         first = self.block[key]  # 1-based file line of the block's first content line
         file_line = first + line - 1
-        indent = 0
-        if 0 < file_line <= len(self.lines):
-            text = self.lines[file_line - 1]
-            indent = len(text) - len(text.lstrip(" "))
+        indent = self.indents[file_line - 1] if 0 < file_line <= len(self.indents) else 0
         return file_line, indent + max(column, 1)
 
     def problem(self, key: Key, message: str, *, at_key: bool = False, **kw: Any) -> Problem:
         """A problem located at the value (or key) ``key`` of this document."""
         line, col = self.where_key(key) if at_key else self.where(key)
         return Problem(self.path, line, col, message, **kw)
+
+
+def pack(line: int, column: int) -> int:
+    """One int for a (line, column) position."""
+    return line << 32 | column
+
+
+def unpack(position: int) -> tuple[int, int]:
+    """The (line, column) that ``pack`` packed."""
+    return position >> 32, position & 0xFFFF_FFFF
+
+
+_KEYS: dict[Key, Key] = {}
+
+
+def _shared(key: Key) -> Key:
+    # Every question file has the same key paths (("code", 0, "source"), ...): keep one tuple
+    # of each instead of one per file. Capped, so that odd input cannot grow it without end.
+    return _KEYS.setdefault(key, key) if len(_KEYS) < 10_000 else key
+
+
+def compose(text: str) -> yaml.Node | None:
+    """The node tree of the single YAML document in ``text`` (None when it holds none).
+
+    libyaml's parser is an order of magnitude faster than PyYAML's pure-Python one, but words
+    its errors differently; so any document it rejects is parsed again by the pure-Python
+    parser, whose messages and positions are the ones users see. Text with a tab always takes
+    the pure-Python parser, because libyaml accepts tabs where PyYAML's parser reports them.
+    (libyaml also accepts a few rarer spec-valid forms that PyYAML refuses, such as ``?``
+    inside a flow-sequence item.) Raises yaml.YAMLError.
+    """
+    if _FAST_LOADER is not None and "\t" not in text:
+        try:
+            return yaml.compose(text, Loader=_FAST_LOADER)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(text, Loader=yaml.SafeLoader)
+
+
+def compose_all(text: str) -> None:
+    """Parse every document in ``text``, raising yaml.MarkedYAMLError (with PyYAML's wording
+    and position) at the first syntax error; see ``compose``."""
+    if _FAST_LOADER is not None and "\t" not in text:
+        try:
+            for _ in yaml.compose_all(text, Loader=_FAST_LOADER):
+                pass
+            return
+        except yaml.YAMLError:
+            pass
+    for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
+        pass
 
 
 def _position(text: str, offset: int) -> tuple[int, int]:
@@ -105,7 +162,7 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooManyNodes(node)
-        self.doc.values.setdefault(key, (node.start_mark.line + 1, node.start_mark.column + 1))
+        self.doc.values.setdefault(key, pack(node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _ALLOWED_TAGS:
             if node.tag == "tag:yaml.org,2002:merge":
                 self.fail(node, "merge keys ('<<') are not supported; write the keys out")
@@ -117,9 +174,11 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, key)
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, key + (i,)) for i, item in enumerate(node.value)]
+            return [self.build(item, _shared(key + (i,))) for i, item in enumerate(node.value)]
         if node.style in ("|", ">"):
             self.doc.block[key] = node.start_mark.line + 2
+        if node.tag == _STR:  # what SafeConstructor returns for text, without its overhead
+            return node.value
         return self.constructor.construct_object(node, deep=True)
 
     def mapping(self, node: yaml.MappingNode, key: Key) -> dict[str, Any]:
@@ -131,15 +190,16 @@ class _Builder:
             ):
                 self.fail(key_node, f"expected a plain text key, found {_describe_node(key_node)}")
                 continue
-            name = str(key_node.value)
+            name = sys.intern(str(key_node.value))  # thousands of files share a few key names
             if name in first_seen:
                 self.fail(key_node, f"duplicate key {name!r} (first defined on line "
                                     f"{first_seen[name]}); remove one of them")
                 continue
             first_seen[name] = key_node.start_mark.line + 1
-            self.doc.keys[key + (name,)] = (key_node.start_mark.line + 1,
-                                            key_node.start_mark.column + 1)
-            result[name] = self.build(value_node, key + (name,))
+            child = _shared(key + (name,))
+            mark = key_node.start_mark
+            self.doc.keys[child] = pack(mark.line + 1, mark.column + 1)
+            result[name] = self.build(value_node, child)
         return result
 
 
@@ -178,7 +238,7 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
         return fail(1, 1, "file is empty; expected a YAML mapping")
 
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = exc.problem or "invalid YAML"
@@ -195,7 +255,8 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
     if node is None:
         return fail(1, 1, "file holds no YAML document; expected a mapping")
 
-    doc = Document(path=path, data=None, lines=text.splitlines())
+    indents = array("L", (len(line) - len(line.lstrip(" ")) for line in text.splitlines()))
+    doc = Document(path=path, data=None, indents=indents)
     builder = _Builder(doc)
     try:
         doc.data = builder.build(node, ())

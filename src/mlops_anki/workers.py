@@ -1,0 +1,109 @@
+"""Render notes' fields in worker processes when there are enough notes to pay for them.
+
+Rendering (Markdown and Pygments, pure Python) is most of a large build's time. It is a pure
+function of a question's content, and results are taken back in submission order, so the
+fields, and therefore the .apkg bytes, do not depend on the number of workers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+from array import array
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+from .errors import WorkerError
+from .model import Deck, Question
+from .notetype import note_fields
+from .render import Renderer
+from .yamlsource import Document
+
+NOTES_PER_WORKER = 250
+"""Starting a worker costs about as much as rendering 150 notes: a deck is rendered by
+workers only when each gets at least this many notes."""
+
+CHUNK = 50
+"""Notes sent to a worker at a time."""
+
+_NO_POSITIONS = Document(path=Path(), data=None, indents=array("L"))
+
+_worker_renderer: Renderer | None = None
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class Workers:
+    """Up to ``jobs`` worker processes, started by the first deck large enough to pay for
+    them (and kept for the next); use it as a context manager so that they stop."""
+
+    def __init__(self, jobs: int):
+        self.jobs = jobs
+        self.renderer = Renderer()
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+
+    def pool_for(self, notes: int) -> ProcessPoolExecutor | None:
+        """The pool, if rendering ``notes`` notes should use one."""
+        if self.jobs < 2 or notes < 2 * NOTES_PER_WORKER:
+            return None
+        if self._pool is None:
+            # "spawn": fresh, small workers on every platform, whatever threads we have.
+            self._pool = ProcessPoolExecutor(min(self.jobs, notes // NOTES_PER_WORKER),
+                                             mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    def render(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
+        """The fields of each question's note, in the order of ``questions``.
+
+        With workers, all of the work is queued now and proceeds while the caller does
+        something else; without, each note is rendered as the iterator reaches it.
+        """
+        pool = self.pool_for(len(questions))
+        if pool is None:
+            return (note_fields(deck, q, self.renderer) for q in questions)
+        # Workers need the content only; the positions (most of a question's memory) stay here.
+        deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
+        try:
+            futures = [
+                pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
+                                                  for q in questions[i:i + CHUNK]])
+                for i in range(0, len(questions), CHUNK)
+            ]
+        except BrokenProcessPool as exc:
+            raise WorkerError(f"a rendering process stopped: {exc}") from exc
+        return _results(futures)
+
+    def block(self, text: str) -> str:
+        """Render block Markdown here, in this process (see ``Renderer.block``)."""
+        return self.renderer.block(text)
+
+
+def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
+    for future in futures:
+        try:
+            yield from future.result()
+        except BrokenProcessPool as exc:
+            raise WorkerError(f"a rendering process stopped: {exc}") from exc
+
+
+def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
+    global _worker_renderer
+    if _worker_renderer is None:
+        _worker_renderer = Renderer()
+    return [note_fields(deck, q, _worker_renderer) for q in questions]
