@@ -319,7 +319,7 @@ def syntax_error(language: str, source: str) -> SyntaxResult:
         except yaml.reader.ReaderError as exc:  # a character YAML does not allow
             before = source[: exc.position]
             return (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1,
-                    f"character {exc.character!r} is not allowed in YAML")
+                    f"character U+{exc.character:04X} is not allowed in YAML")
         except yaml.YAMLError as exc:  # pragma: no cover - every other YAML error is marked
             return 1, 1, str(exc)
     elif language == "json":
