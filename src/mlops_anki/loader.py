@@ -78,9 +78,8 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
     deck_path = deck_dir / DECK_FILE
     doc = _read_checked(deck_path, DECK, deck_dir, problems)
     questions = []
-    partial: list[Document] = []
-    # Ids of question files that parsed but failed the schema, so that their ids do not
-    # also show up as "shipped id has no question"; None marks a file whose id is unknown.
+    # Ids of question files that failed to load, so that their ids do not also show up as
+    # "shipped id has no question"; None stands for a file whose id could not be read.
     broken_ids: set[str | None] = set()
     qdir = deck_dir / QUESTIONS_DIR
     if not qdir.is_dir():
@@ -92,14 +91,11 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
                 problems.append(Problem(path, 0, 0, "expected a regular file named *.yaml"))
             if path.suffix != ".yaml" or not path.is_file():
                 continue
-            qdoc = _read_checked(path, QUESTION, deck_dir, problems, partial)
-            if qdoc is not None:
+            qdoc = _read_parsed(path, QUESTION, deck_dir, problems)
+            if qdoc is not None and _shape_ok(qdoc, QUESTION, problems):
                 questions.append(_question(qdoc))
-            elif partial and isinstance(partial[-1].data, dict) and partial[-1].path == path \
-                    and isinstance(partial[-1].data.get("id"), str):
-                broken_ids.add(partial[-1].data["id"])
             else:
-                broken_ids = None if broken_ids is None else broken_ids | {None}
+                broken_ids.add(_declared_id(qdoc))
     lock = None
     if (deck_dir / LOCK_FILE).exists() or (deck_dir / LOCK_FILE).is_symlink():
         lock = _read_checked(deck_dir / LOCK_FILE, LOCK, deck_dir, problems)
@@ -117,11 +113,16 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
     )
 
 
-def _read_checked(path: Path, record: Record, deck_dir: Path, problems: list[Problem],
-                  partial: list[Document] | None = None) -> Document | None:
-    """Read ``path`` and check its shape; return the document only if it is fully usable.
+def _read_checked(path: Path, record: Record, deck_dir: Path,
+                  problems: list[Problem]) -> Document | None:
+    """Read ``path`` and check its shape; return the document only if it is fully usable."""
+    doc = _read_parsed(path, record, deck_dir, problems)
+    return doc if doc is not None and _shape_ok(doc, record, problems) else None
 
-    A document that parsed but failed the shape check is appended to ``partial``."""
+
+def _read_parsed(path: Path, record: Record, deck_dir: Path,
+                 problems: list[Problem]) -> Document | None:
+    """Read and parse ``path``; the document if it parsed without problems (shape unchecked)."""
     if path.exists() and not _inside(path, deck_dir):
         problems.append(Problem(path, 0, 0, "file is reached through a symlink that leads "
                                             f"outside the deck folder {deck_dir}; copy the "
@@ -132,16 +133,24 @@ def _read_checked(path: Path, record: Record, deck_dir: Path, problems: list[Pro
         return None
     doc, found = read_yaml(path)
     problems.extend(found)
-    if doc is None or found:
-        return None
-    shape = []
+    return None if found else doc
+
+
+def _shape_ok(doc: Document, record: Record, problems: list[Problem]) -> bool:
+    """Check ``doc`` against ``record``, adding a problem for each mismatch."""
+    count = len(problems)
     for key, message, at_key in record.check(doc.data):
         place = label(key[:-1] if at_key else key)
-        shape.append(doc.problem(key, f"{place}: {message}" if place else message, at_key=at_key))
-    problems.extend(shape)
-    if shape and partial is not None:
-        partial.append(doc)
-    return None if shape else doc
+        problems.append(doc.problem(key, f"{place}: {message}" if place else message,
+                                    at_key=at_key))
+    return len(problems) == count
+
+
+def _declared_id(doc: Document | None) -> str | None:
+    """The id a question file declares, even if the file failed its checks (None if unknown)."""
+    data = doc.data if doc is not None else None
+    value = data.get("id") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _inside(path: Path, folder: Path) -> bool:
