@@ -7,6 +7,8 @@ Heavy modules are imported inside the commands so that ``--help`` stays fast.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -39,6 +41,22 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(1)
 
 
+@contextmanager
+def _errors_to_exit() -> Iterator[None]:
+    """Turn the library's errors into a message on stderr and exit code 1, never a traceback."""
+    from .errors import CorpusError, MlopsAnkiError
+
+    try:
+        yield
+    except CorpusError as exc:
+        _print_problems(exc.problems)
+        raise _fail(f"{exc}; nothing was written.") from None
+    except MlopsAnkiError as exc:
+        raise _fail(f"error: {exc}") from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; no .apkg was replaced.") from None
+
+
 def _decks_dir(decks: Optional[Path]) -> Path:
     from .loader import default_decks_dir
 
@@ -48,14 +66,9 @@ def _decks_dir(decks: Optional[Path]) -> Path:
 def _load(decks: Optional[Path], *, strict: bool = False) -> "Corpus":
     """Load and validate, or print every problem and exit 1."""
     from .build import load_valid
-    from .errors import CorpusError
 
-    try:
-        corpus = load_valid(_decks_dir(decks), strict=strict)
-    except CorpusError as exc:
-        _print_problems(exc.problems)
-        raise _fail(f"{exc}; nothing was written.") from None
-    return corpus
+    with _errors_to_exit():
+        return load_valid(_decks_dir(decks), strict=strict)
 
 
 def _print_problems(problems) -> None:
@@ -103,21 +116,14 @@ def build(
     """
     from .build import Selection
     from .build import build as run_build
-    from .errors import CorpusError, MlopsAnkiError
     from .workers import default_jobs
 
     selection = Selection(tuple(difficulty), tuple(topic), tuple(id))
     progress = _Progress()
     try:
-        report = run_build(_decks_dir(decks), output, selection=selection, strict=strict,
-                           progress=progress, jobs=default_jobs() if jobs is None else jobs)
-    except CorpusError as exc:
-        _print_problems(exc.problems)
-        raise _fail(f"{exc}; nothing was written.") from None
-    except MlopsAnkiError as exc:
-        raise _fail(f"error: {exc}") from None
-    except KeyboardInterrupt:
-        raise _fail("interrupted; no .apkg was replaced.") from None
+        with _errors_to_exit():
+            report = run_build(_decks_dir(decks), output, selection=selection, strict=strict,
+                               progress=progress, jobs=default_jobs() if jobs is None else jobs)
     finally:
         progress.close()
     _print_problems(report.warnings)
@@ -160,16 +166,10 @@ def preview(
 
     Example: mlops-anki preview --output preview
     """
-    from .errors import CorpusError, MlopsAnkiError
     from .preview import write_preview
 
-    try:
+    with _errors_to_exit():
         report = write_preview(_decks_dir(decks), output)
-    except CorpusError as exc:
-        _print_problems(exc.problems)
-        raise _fail(f"{exc}; nothing was written.") from None
-    except MlopsAnkiError as exc:
-        raise _fail(f"error: {exc}") from None
     typer.echo(f"Wrote {report.index} ({report.cards} cards); open it in a browser.")
 
 
@@ -269,16 +269,14 @@ def lock(decks: DecksOption = None) -> None:
 
     Example: mlops-anki lock --decks decks
     """
-    from .errors import MlopsAnkiError
+    from .loader import LOCK_FILE
     from .lock import record_shipped
 
     corpus = _load(decks)
     for deck in corpus.decks:
-        try:
+        with _errors_to_exit():
             added = record_shipped(deck)
-        except MlopsAnkiError as exc:
-            raise _fail(f"error: {exc}") from None
-        where = deck.path.parent / "shipped-ids.yaml"
+        where = deck.path.parent / LOCK_FILE
         typer.echo(f"{where}: recorded {len(added)} new id(s)" if added
                    else f"{where}: every id already recorded")
 
