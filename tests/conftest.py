@@ -81,3 +81,30 @@ def write(path: Path, text: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
+
+
+RELEASED_AT = 1_790_000_000  # the time the `released` fixture records as release 1.0.0
+
+
+def make_strict(sample: Path) -> None:
+    """Pad the sample deck's questions to the content standard, so `release` accepts them."""
+    import yaml
+
+    for path in sorted((sample / "questions").glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data["key_points"] += ["A point added so that the card has four."]
+        words = len(data["explanation"].split())
+        data["explanation"] += "\n" + " ".join(
+            f"padding{i}" for i in range(max(0, 125 - words))) + ".\n"
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000),
+                        encoding="utf-8")
+
+
+@pytest.fixture
+def released(decks: Path, sample: Path) -> Path:
+    """The sample deck, made strict-clean and released as 1.0.0 at RELEASED_AT."""
+    from mlops_anki.release import plan_release, write_release
+
+    make_strict(sample)
+    write_release(plan_release(decks, "1.0.0", now=RELEASED_AT))
+    return sample

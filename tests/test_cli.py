@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mlops_anki.cli import app
 
 runner = CliRunner()
-COMMANDS = ["build", "validate", "list", "stats", "filters", "lock", "preview"]
+COMMANDS = ["build", "validate", "list", "stats", "filters", "release", "preview"]
 
 
 def run_module(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -44,10 +44,10 @@ def test_build_prints_a_summary(decks, tmp_path):
     out = tmp_path / "dist"
     result = runner.invoke(app, ["build", "--decks", str(decks), "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert f"Wrote {out / 'sample.apkg'}" in result.output
+    assert f"Wrote {out / 'sample-unreleased.apkg'}" in result.output
     assert "Sample Deck::Intermediate: 1" in result.output
     assert "Sample Deck::Senior: 2" in result.output
-    assert (out / "sample.apkg").is_file()
+    assert (out / "sample-unreleased.apkg").is_file()
 
 
 def test_filtered_build_and_unknown_filter(decks, tmp_path):
@@ -96,4 +96,5 @@ def test_list_stats_and_filters(decks):
 def test_build_from_an_empty_folder_uses_the_bundled_corpus(tmp_path):
     result = run_module("build", "--output", "out", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert (tmp_path / "out" / "mlops-interview.apkg").is_file()
+    [apkg] = (tmp_path / "out").iterdir()  # named by deck id and version
+    assert apkg.name.startswith("mlops-interview-") and apkg.suffix == ".apkg"

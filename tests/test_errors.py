@@ -248,15 +248,15 @@ def test_cli_build_fails_cleanly_and_keeps_the_earlier_package(decks, sample, tm
                                                                rel, change, expected):
     out = tmp_path / "dist"
     assert run_cli("build", "--decks", str(decks), "--output", str(out)).exit_code == 0
-    before = (out / "sample.apkg").read_bytes()
+    before = (out / "sample-unreleased.apkg").read_bytes()
     apply(sample, rel, change)
     result = run_cli("build", "--decks", str(decks), "--output", str(out))
     assert result.exit_code == 1
     for line in expected:
         assert str(sample / line) in result.output or line in result.output
     assert "nothing was written" in result.output
-    assert (out / "sample.apkg").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["sample.apkg"]
+    assert (out / "sample-unreleased.apkg").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["sample-unreleased.apkg"]
 
 
 def test_output_folder_that_is_a_file(decks, tmp_path):
@@ -264,7 +264,7 @@ def test_output_folder_that_is_a_file(decks, tmp_path):
     blocker.write_text("not a folder")
     result = run_cli("build", "--decks", str(decks), "--output", str(blocker))
     assert result.exit_code == 1
-    assert f"error: cannot write {blocker / 'sample.apkg'}: " in result.output
+    assert f"error: cannot write {blocker / 'sample-unreleased.apkg'}: " in result.output
     assert blocker.read_text() == "not a folder"
 
 
@@ -277,7 +277,7 @@ def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, 
 
     out = tmp_path / "dist"
     run_cli("build", "--decks", str(decks), "--output", str(out))
-    before = (out / "sample.apkg").read_bytes()
+    before = (out / "sample-unreleased.apkg").read_bytes()
 
     def fail(*args, **kwargs):
         raise failure
@@ -285,8 +285,8 @@ def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, 
     monkeypatch.setattr(zipfile.ZipFile, "writestr", fail)  # the disk, not the code under test
     result = run_cli("build", "--decks", str(decks), "--output", str(out))
     assert result.exit_code == 1 and message in result.output
-    assert (out / "sample.apkg").read_bytes() == before
-    assert sorted(p.name for p in out.iterdir()) == ["sample.apkg"]
+    assert (out / "sample-unreleased.apkg").read_bytes() == before
+    assert sorted(p.name for p in out.iterdir()) == ["sample-unreleased.apkg"]
 
 
 def test_usage_errors_exit_2(decks):

@@ -10,11 +10,10 @@ import zipfile
 
 import genanki
 import pytest
-from conftest import NOW, build_sample, read_apkg
+from conftest import NOW, RELEASED_AT, build_sample, read_apkg
 
 from mlops_anki import notetype
-from mlops_anki.build import RENDER_MOD
-from mlops_anki.errors import BuildError, CorpusError
+from mlops_anki.errors import BuildError, CorpusError, MlopsAnkiError
 
 
 def sha256(path) -> str:
@@ -23,7 +22,7 @@ def sha256(path) -> str:
 
 def test_package_contents(decks, out, tmp_path):
     apkg = build_sample(decks, out)
-    assert apkg == out / "sample.apkg"
+    assert apkg == out / "sample-unreleased.apkg"
     with zipfile.ZipFile(apkg) as zf:
         infos = zf.infolist()
     assert [i.filename for i in infos] == ["collection.anki2", "media"]
@@ -55,21 +54,31 @@ def test_package_contents(decks, out, tmp_path):
     assert {"Sample Deck", "Sample Deck::Intermediate", "Sample Deck::Senior"} <= deck_names
 
 
-def test_note_mod_follows_each_source_file_and_is_never_in_the_future(decks, sample, out, tmp_path):
-    path = sample / "questions" / "003-third-question.yaml"
-    os.utime(path, (1_790_000_000, 1_790_000_000))
-    future = sample / "questions" / "001-first-question.yaml"
-    os.utime(future, (NOW + 10_000, NOW + 10_000))
-    db = read_apkg(build_sample(decks, out), tmp_path)
+def note_mods(apkg, tmp_path) -> dict[str, int]:
+    db = read_apkg(apkg, tmp_path)
     mods = dict(db.execute("select guid, mod from notes"))
-    assert mods[genanki.guid_for("sample", "third-question")] == 1_790_000_000
-    assert mods[genanki.guid_for("sample", "first-question")] == NOW
-    # deck.yaml is an input of every note (tags, deck names): no note is older than it
-    assert mods[genanki.guid_for("sample", "second-question")] == max(
-        int((sample / "deck.yaml").stat().st_mtime),
-        int((sample / "questions" / "002-second-question.yaml").stat().st_mtime), RENDER_MOD)
-    card_mods = {m for (m,) in db.execute("select mod from cards")}
-    assert card_mods == set(mods.values())
+    assert {m for (m,) in db.execute("select mod from cards")} == set(mods.values())
+    return {q: mods[genanki.guid_for("sample", q)]
+            for q in ("first-question", "second-question", "third-question")}
+
+
+def test_note_mod_comes_from_the_manifest_never_from_file_times(decks, released, out, tmp_path):
+    path = released / "questions" / "003-third-question.yaml"
+    os.utime(path, (NOW + 10_000, NOW + 10_000))  # touched, and even in the future
+    assert note_mods(build_sample(decks, out), tmp_path / "a") == {
+        "first-question": RELEASED_AT, "second-question": RELEASED_AT,
+        "third-question": RELEASED_AT}
+    path.write_text(path.read_text().replace("padding1 ", "padding1 edited "))
+    assert note_mods(build_sample(decks, out / "b"), tmp_path / "b") == {
+        "first-question": RELEASED_AT, "second-question": RELEASED_AT, "third-question": NOW}
+
+
+def test_a_changed_note_is_always_newer_than_its_release(decks, released, out, tmp_path,
+                                                         monkeypatch):
+    path = released / "questions" / "002-second-question.yaml"
+    path.write_text(path.read_text().replace("padding1 ", "padding1 edited "))
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(RELEASED_AT - 86_400))  # an older commit
+    assert note_mods(build_sample(decks, out), tmp_path)["second-question"] == RELEASED_AT + 1
 
 
 def test_same_source_date_epoch_gives_identical_bytes(decks, out, monkeypatch):
@@ -79,14 +88,20 @@ def test_same_source_date_epoch_gives_identical_bytes(decks, out, monkeypatch):
     assert sha256(first) == sha256(second)
 
 
-def test_source_date_epoch_clamps_note_times(decks, out, tmp_path, monkeypatch):
-    # the fixture gives deck.yaml and the three questions the times T, T+1, T+2, T+3
+def test_source_date_epoch_dates_new_notes_but_never_in_the_future(decks, out, tmp_path,
+                                                                    monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(1_770_000_002))
-    db = read_apkg(build_sample(decks, out), tmp_path)
-    mods = dict(db.execute("select guid, mod from notes"))
-    assert [mods[genanki.guid_for("sample", q)] for q in
-            ("first-question", "second-question", "third-question")] == [
-        1_770_000_001, 1_770_000_002, 1_770_000_002]
+    assert set(note_mods(build_sample(decks, out), tmp_path / "a").values()) == {1_770_000_002}
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(NOW + 86_400))
+    assert set(note_mods(build_sample(decks, out / "b"), tmp_path / "b").values()) == {NOW}
+
+
+@pytest.mark.parametrize("value", ["0", "999999999", "12ab", "-5", "\u0661\u0662"])
+def test_a_source_date_epoch_anki_cannot_use_is_refused(decks, out, monkeypatch, value):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", value)
+    with pytest.raises(MlopsAnkiError, match="SOURCE_DATE_EPOCH"):
+        build_sample(decks, out)
+    assert not out.exists()
 
 
 def test_failed_write_leaves_the_earlier_package_untouched(decks, out, monkeypatch):
@@ -100,7 +115,7 @@ def test_failed_write_leaves_the_earlier_package_untouched(decks, out, monkeypat
     with pytest.raises(BuildError, match="No space left on device"):
         build_sample(decks, out)
     assert sha256(apkg) == before
-    assert sorted(p.name for p in out.iterdir()) == ["sample.apkg"]  # no temporary left behind
+    assert sorted(p.name for p in out.iterdir()) == ["sample-unreleased.apkg"]  # no temporary left behind
 
 
 def test_corpus_error_writes_nothing(decks, sample, out):

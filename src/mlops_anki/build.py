@@ -1,30 +1,28 @@
-"""The pipeline in a page: load, validate, select, render, package, write.
+"""The pipeline in a page: load, validate, select, render, date, package, write.
 
 Nothing is written until every deck has loaded, validated and rendered; each .apkg is then
-written to a temporary file beside its target and renamed into place.
+written to a temporary file beside its target and renamed into place. Each note's ``mod``
+comes from the deck's release manifest (see ``manifest.py``), never from file times.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, MlopsAnkiError, Problem, Severity
 from .loader import Corpus, load_corpus
+from .manifest import NoteRecord, NoteTypeRecord, fingerprint_note, template_fingerprint
 from .model import Deck, Question
-from .notetype import note_type
+from .notetype import SECTION_INDEXES, NoteType, note_type
 from .package import NoteData, guid_for, write_package
 from .validate import validate
 from .workers import Workers
-
-RENDER_MOD = 1_764_320_000
-"""Unix time of the last change to how fields are rendered (render.py, note_fields).
-
-Every note's ``mod`` is at least this, so raising it makes Anki take re-rendered notes."""
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` while notes are rendered."""
@@ -68,14 +66,99 @@ class BuildReport:
     warnings: list[Problem]
 
 
+EARLIEST_TIME = 1_000_000_000
+"""2001-09-09: no time before this is written to a package. Anki derives note and card ids
+from these times, and an id of 0 makes a collection unreadable."""
+
+
 def source_date_epoch() -> int | None:
     """``SOURCE_DATE_EPOCH`` from the environment, if set (reproducible builds)."""
     value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):
         raise MlopsAnkiError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, found {value!r}")
+    if int(value) < EARLIEST_TIME:
+        raise MlopsAnkiError(f"SOURCE_DATE_EPOCH={value} is before 2001-09-09 ({EARLIEST_TIME}); "
+                             "Anki builds note ids from these times and cannot use such a "
+                             "value. Use the time of the release, e.g. the last commit's")
     return int(value)
+
+
+def release_time(now: int | None = None) -> int:
+    """The time given to changed and new notes: ``SOURCE_DATE_EPOCH`` when set, else now,
+    and never later than now (Anki must never see a note from the future)."""
+    current = now if now is not None else int(time.time())
+    sde = source_date_epoch()
+    return current if sde is None else min(sde, current)
+
+
+def note_type_record(nt: NoteType) -> NoteTypeRecord:
+    """What a release manifest records of the note type ``nt``."""
+    return NoteTypeRecord(nt.id, nt.fields, template_fingerprint([nt.front, nt.back, nt.css]),
+                          nt.mod)
+
+
+@dataclass(frozen=True)
+class BuiltNote:
+    """A question's note, ready to package, with the fingerprint its ``mod`` came from."""
+
+    question: Question
+    data: NoteData
+    record: NoteRecord
+
+
+def dated_notes(deck: Deck, questions: Sequence[Question], fields_of: Iterable[list[str]],
+                *, when: int, note_type_id: int) -> Iterator[BuiltNote]:
+    """Each question's note with its ``mod``: the manifest's for an unchanged note, else
+    ``when`` (later than the recorded one)."""
+    manifest = deck.manifest
+    for q, fields in zip(questions, fields_of):
+        tags = [f"{deck.tag_prefix}::difficulty::{q.difficulty}"] + [
+            f"{deck.tag_prefix}::topic::{t}" for t in q.topics]
+        record = fingerprint_note(note_type_id, fields, tags, SECTION_INDEXES)
+        mod = manifest.mod_for(q.id, record.fingerprint, when)
+        yield BuiltNote(q, NoteData(guid=guid_for(deck.id, q.id),
+                                    deck_name=deck.subdeck(q.difficulty), fields=fields,
+                                    tags=tags, due=q.number, mod=mod),
+                        dataclasses.replace(record, mod=mod))
+
+
+def version_label(deck: Deck, notes: Sequence[BuiltNote], nt: NoteTypeRecord) -> str:
+    """The deck version these notes are: the release's, ``<version>+dev`` when anything
+    differs from it, ``unreleased`` for a deck never released."""
+    manifest = deck.manifest
+    if not manifest.version:
+        return "unreleased"
+    same_type = manifest.note_type is not None and (
+        (manifest.note_type.id, manifest.note_type.fields, manifest.note_type.fingerprint)
+        == (nt.id, nt.fields, nt.fingerprint))
+    same_notes = all(n.question.id in manifest.notes and n.record.fingerprint
+                     == manifest.notes[n.question.id].fingerprint for n in notes)
+    return manifest.version if same_type and same_notes else f"{manifest.version}+dev"
+
+
+def version_line(deck: Deck, label: str) -> str:
+    """The sentence the deck description ends with, so that learners see the version on
+    Anki's deck overview."""
+    manifest = deck.manifest
+    if label == manifest.version:
+        return f"*Version {label}, released {manifest.released}.*"
+    if manifest.version:
+        return (f"*Development build with changes since version {manifest.version} "
+                f"({manifest.released}); not a release.*")
+    return "*Development build; not a release.*"
+
+
+def package_name(deck: Deck, label: str, selection: Selection) -> str:
+    """File name of a deck's package: deck id and version, and for a subset what it holds,
+    so that a subset never replaces the full deck's file."""
+    name = f"{deck.id}-{label}"
+    parts = [*selection.difficulties, *selection.topics, *selection.ids]
+    if parts:
+        what = "-".join(parts)
+        name += f"-only-{what}" if len(what) <= 60 else f"-only-{len(parts)}-filters"
+    return name + ".apkg"
 
 
 def load_valid(decks_dir: Path, *, strict: bool = False) -> Corpus:
@@ -92,19 +175,11 @@ def _validate(corpus: Corpus, *, strict: bool) -> None:
         raise CorpusError(corpus.problems)
 
 
-def note_mod(deck: Deck, q: Question, cap: int) -> int:
-    """A note's modification time: the newest of its inputs, never later than ``cap``.
-
-    An unchanged file keeps its mtime, so an unchanged note keeps its ``mod`` and Anki leaves
-    it alone; an edited file is newer, so Anki updates that note on import.
-    """
-    return min(max(q.mtime, deck.mtime, RENDER_MOD), cap)
-
-
 def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
           strict: bool = False, progress: Progress | None = None,
           now: int | None = None, jobs: int = 1) -> BuildReport:
-    """Compile every deck under ``decks_dir`` into ``out_dir/<deck id>.apkg``.
+    """Compile every deck under ``decks_dir`` into ``out_dir``, one package per deck named
+    by ``package_name`` (deck id, version, and what a subset holds).
 
     With ``jobs`` > 1, notes are rendered by up to that many worker processes (fewer for small
     decks; ``workers.default_jobs()`` is one per CPU); the output is the same whatever the
@@ -128,34 +203,31 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
         rendering = [] if corpus.errors else [workers.render(deck, qs) for deck, qs in chosen]
         _validate(corpus, strict=strict)
         _check_selection(corpus, selection)
-        sde = source_date_epoch()
-        cap = min(sde, now or int(time.time())) if sde is not None else (now or int(time.time()))
+        when = release_time(now)
+        nt = note_type()
+        nt = dataclasses.replace(nt, mod=min(nt.mod, when))
+        nt_record = note_type_record(nt)
         for (deck, questions), fields_of in zip(chosen, rendering):
             if not questions:
                 continue
             notes = []
-            for q, fields in zip(questions, fields_of):
-                notes.append(NoteData(
-                    guid=guid_for(deck.id, q.id), deck_name=deck.subdeck(q.difficulty),
-                    fields=fields,
-                    tags=[f"{deck.tag_prefix}::difficulty::{q.difficulty}"]
-                    + [f"{deck.tag_prefix}::topic::{t}" for t in q.topics],
-                    due=q.number, mod=note_mod(deck, q, cap)))
+            for note in dated_notes(deck, questions, fields_of, when=when, note_type_id=nt.id):
+                notes.append(note)
                 done += 1
                 if progress:
                     progress(done, total)
-            description = workers.block(deck.description) if deck.description else ""
-            packages.append((deck, notes, description))
+            label = version_label(deck, notes, nt_record)
+            description = workers.block("\n\n".join(
+                filter(None, [deck.description.strip(), version_line(deck, label)])))
+            packages.append((out_dir / package_name(deck, label, selection), deck,
+                             [n.data for n in notes], description))
 
-    nt = note_type()
-    nt = type(nt)(**{**nt.__dict__, "mod": min(nt.mod, cap)})
     reports = []
-    for deck, notes, description in packages:
-        target = out_dir / f"{deck.id}.apkg"
+    for target, deck, data, description in packages:
         size = write_package(target, note_type=nt, top_deck=deck.name, description=description,
-                             notes=notes, id_base=max(n.mod for n in notes))
+                             notes=data, id_base=max(n.mod for n in data))
         reports.append(DeckReport(deck.id, target, size,
-                                  dict(sorted(Counter(n.deck_name for n in notes).items()))))
+                                  dict(sorted(Counter(n.deck_name for n in data).items()))))
     warnings = [p for p in corpus.problems if p.severity is Severity.WARNING]
     return BuildReport(reports, warnings)
 

@@ -107,10 +107,11 @@ def build(
         help="Processes that render notes. Default: one per CPU (small decks use fewer). "
              "The output is the same for any N.")] = None,
 ) -> None:
-    """Compile each deck into OUTPUT/<deck id>.apkg.
+    """Compile each deck into OUTPUT/<deck id>-<version>.apkg.
 
     Filters build a subset deck with the same note ids and deck names, so it merges with the
-    full deck on import.
+    full deck on import; its file name says what it holds (<deck id>-<version>-only-...),
+    so it never replaces the full deck's file.
 
     Example: mlops-anki build --output dist --difficulty senior --topic serving
     """
@@ -260,25 +261,49 @@ def filters(decks: DecksOption = None) -> None:
 
 
 @app.command()
-def lock(decks: DecksOption = None) -> None:
-    """Record every question id of each deck as shipped, in <deck>/shipped-ids.yaml.
+def release(
+    version: Annotated[Optional[str], typer.Argument(
+        metavar="VERSION", help="The new version, MAJOR.MINOR.PATCH (optional with "
+                                  "--dry-run).")] = None,
+    decks: DecksOption = None,
+    deck: Annotated[Optional[str], typer.Option(
+        "--deck", metavar="ID", help="The deck to release, when the folder holds several.")] = None,
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Print the changelog entry and write nothing.")] = False,
+) -> None:
+    """Record a release: write <deck>/release.yaml and prepend an entry to <deck>/CHANGELOG.md.
 
-    Run it when you release a deck. From then on, validate and build fail if a shipped id
-    loses its question (a rename would orphan learners' review history), unless the id is
-    moved to 'retired:' in that file with a reason.
+    The manifest keeps each note's fingerprint and publication time, so later builds update
+    in Anki only the notes that changed. Refuses a corpus with errors or warnings, and a
+    version not greater than the last (major for a note type schema change, at least minor
+    for new questions).
 
-    Example: mlops-anki lock --decks decks
+    Example: mlops-anki release 1.1.0 --dry-run
     """
-    from .loader import LOCK_FILE
-    from .lock import record_shipped
+    from .loader import bundled_decks
+    from .release import plan_release, write_release
 
-    corpus = _load(decks)
-    for deck in corpus.decks:
-        with _errors_to_exit():
-            added = record_shipped(deck)
-        where = deck.path.parent / LOCK_FILE
-        typer.echo(f"{where}: recorded {len(added)} new id(s)" if added
-                   else f"{where}: every id already recorded")
+    folder = _decks_dir(decks)
+    if not dry_run and folder == bundled_decks():
+        raise _fail(f"error: {folder} is the corpus bundled with the installed package; run "
+                    "release in a clone of the repository (or pass --decks)")
+    if version is None and not dry_run:
+        typer.echo("error: give the new VERSION (or --dry-run to see what changed)", err=True)
+        raise typer.Exit(2)
+    with _errors_to_exit():
+        plan = plan_release(folder, version, deck_id=deck)
+        if not plan.has_changes:
+            typer.echo(f"No changes since version {plan.previous.version} "
+                       f"({plan.previous.released}).")
+            if dry_run:
+                return
+        typer.echo(plan.changelog_entry(), nl=False)
+        if dry_run:
+            return
+        written = write_release(plan)
+    typer.echo(f"\nWrote {', '.join(str(p) for p in written)}.")
+    typer.echo(f"Next: commit them, then `mlops-anki build` writes "
+               f"{plan.deck.id}-{plan.version}.apkg.")
 
 
 def main() -> None:

@@ -9,11 +9,13 @@ from typing import Any
 
 from .errors import Problem, Severity
 from .model import Deck, FollowUp, Question, Snippet
-from .schema import DECK, LOCK, QUESTION, Record, label
+from .manifest import MANIFEST_FILE
+from .schema import DECK, MANIFEST, QUESTION, Record, label
 from .yamlsource import Document, read_yaml
 
 DECK_FILE = "deck.yaml"
-LOCK_FILE = "shipped-ids.yaml"
+OLD_LOCK_FILE = "shipped-ids.yaml"
+"""The shipped-ids lock that release.yaml replaced."""
 QUESTIONS_DIR = "questions"
 
 
@@ -96,32 +98,37 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
                 questions.append(_question(qdoc))
             else:
                 broken_ids.add(_declared_id(qdoc))
-    lock = None
-    if (deck_dir / LOCK_FILE).exists() or (deck_dir / LOCK_FILE).is_symlink():
-        lock = _read_checked(deck_dir / LOCK_FILE, LOCK, deck_dir, problems)
-        if lock is None:
-            return None  # without a readable lock file, shipped ids cannot be protected
+    manifest = None
+    if (deck_dir / OLD_LOCK_FILE).exists():
+        problems.append(Problem(deck_dir / OLD_LOCK_FILE, 0, 0, (
+            f"{OLD_LOCK_FILE} is replaced by {MANIFEST_FILE}; record a release with "
+            "`mlops-anki release VERSION`, then delete this file")))
+    if (deck_dir / MANIFEST_FILE).exists() or (deck_dir / MANIFEST_FILE).is_symlink():
+        manifest = _read_checked(deck_dir / MANIFEST_FILE, MANIFEST, deck_dir, problems,
+                                 machine_written=True)
+        if manifest is None:
+            return None  # without a readable manifest, released ids cannot be protected
     if doc is None:
         return None
     data = doc.data
     return Deck(
         id=data["id"], name=data["name"].strip(), description=data.get("description") or "",
         tag_prefix=data["tag_prefix"], difficulties=tuple(data["difficulties"]),
-        topics=dict(data["topics"]), path=deck_path, mtime=_mtime(deck_path), doc=doc,
-        questions=tuple(questions), lock=lock,
+        topics=dict(data["topics"]), path=deck_path, doc=doc,
+        questions=tuple(questions), manifest_doc=manifest,
         broken_ids=None if None in broken_ids else frozenset(broken_ids),
     )
 
 
-def _read_checked(path: Path, record: Record, deck_dir: Path,
-                  problems: list[Problem]) -> Document | None:
+def _read_checked(path: Path, record: Record, deck_dir: Path, problems: list[Problem],
+                  *, machine_written: bool = False) -> Document | None:
     """Read ``path`` and check its shape; return the document only if it is fully usable."""
-    doc = _read_parsed(path, record, deck_dir, problems)
+    doc = _read_parsed(path, record, deck_dir, problems, machine_written=machine_written)
     return doc if doc is not None and _shape_ok(doc, record, problems) else None
 
 
-def _read_parsed(path: Path, record: Record, deck_dir: Path,
-                 problems: list[Problem]) -> Document | None:
+def _read_parsed(path: Path, record: Record, deck_dir: Path, problems: list[Problem],
+                 *, machine_written: bool = False) -> Document | None:
     """Read and parse ``path``; the document if it parsed without problems (shape unchecked)."""
     if path.exists() and not _inside(path, deck_dir):
         problems.append(Problem(path, 0, 0, "file is reached through a symlink that leads "
@@ -131,7 +138,9 @@ def _read_parsed(path: Path, record: Record, deck_dir: Path,
     if not path.is_file():
         problems.append(Problem(path, 0, 0, f"file is missing; expected {record.expected}"))
         return None
-    doc, found = read_yaml(path)
+    # The manifest grows with the deck (about 12 values and 400 bytes a note), so it gets
+    # limits sized for decks of tens of thousands of notes; question files keep the tight ones.
+    doc, found = read_yaml(path, scale=64 if machine_written else 1)
     problems.extend(found)
     return None if found else doc
 
@@ -161,10 +170,6 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def _mtime(path: Path) -> int:
-    return int(path.stat().st_mtime)
-
-
 def _question(doc: Document) -> Question:
     data: dict[str, Any] = doc.data
     return Question(
@@ -176,9 +181,10 @@ def _question(doc: Document) -> Question:
                            caption=(c.get("caption") or "").strip())
                    for c in data.get("code") or ()),
         mistakes=tuple(m.strip() for m in data["mistakes"]),
-        follow_ups=tuple(FollowUp(question=f["question"].strip(), answer=f["answer"].strip())
+        follow_ups=tuple(FollowUp(question=f["question"].strip(), answer=f["answer"].strip(),
+                                  id=f.get("id") or "")
                          for f in data["follow_ups"]),
         references=tuple(r.strip() for r in data.get("references") or ()),
         source_label=(data.get("source_label") or "").strip(),
-        path=doc.path, mtime=_mtime(doc.path), doc=doc,
+        path=doc.path, doc=doc,
     )

@@ -7,8 +7,10 @@ Field meanings are documented once, in ``schema.py``; these classes only carry t
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from .manifest import Manifest
 from .yamlsource import Document
 
 
@@ -27,6 +29,8 @@ class FollowUp:
 
     question: str
     answer: str
+    id: str = ""
+    """Permanent slug, unique within the question (empty while not yet assigned)."""
 
 
 @dataclass(frozen=True)
@@ -46,8 +50,6 @@ class Question:
     references: tuple[str, ...]
     source_label: str
     path: Path
-    mtime: int
-    """Modification time of the source file, whole seconds; drives the note's ``mod``."""
     doc: Document = field(compare=False, repr=False)
 
 
@@ -62,23 +64,27 @@ class Deck:
     difficulties: tuple[str, ...]
     topics: dict[str, str]
     path: Path
-    mtime: int
     doc: Document = field(compare=False, repr=False)
     questions: tuple[Question, ...] = ()
-    lock: Document | None = field(default=None, compare=False, repr=False)
-    """shipped-ids.yaml, when the deck has one: the ids already released to learners."""
+    manifest_doc: Document | None = field(default=None, compare=False, repr=False)
+    """release.yaml, when the deck has been released: what learners already have."""
     broken_ids: frozenset[str] | None = frozenset()
     """Ids of question files that failed to load (None: some file's id could not be read)."""
 
+    @cached_property
+    def manifest(self) -> Manifest:
+        """The last release (an empty manifest for a deck never released)."""
+        return Manifest.from_data(self.manifest_doc.data) if self.manifest_doc else Manifest()
+
     @property
     def shipped(self) -> tuple[str, ...]:
-        """Ids recorded as released (empty without a lock file)."""
-        return tuple(self.lock.data["shipped"]) if self.lock else ()
+        """Question ids recorded as released, in release order."""
+        return tuple(self.manifest_doc.data.get("notes") or ()) if self.manifest_doc else ()
 
     @property
     def retired(self) -> dict[str, str]:
         """Released ids removed on purpose, with the reason."""
-        return dict(self.lock.data.get("retired") or {}) if self.lock else {}
+        return dict(self.manifest_doc.data.get("retired") or {}) if self.manifest_doc else {}
 
     def subdeck(self, difficulty: str) -> str:
         """Anki deck name of the subdeck holding ``difficulty`` questions."""

@@ -26,6 +26,16 @@ FIELDS = ("Question", "KeyPoints", "Explanation", "Code", "Mistakes", "FollowUps
           "References", "Difficulty", "Topics", "Number", "Id", "Extra")
 """Frozen field list, in order. Extra is a spare, left empty, for a future need."""
 
+SECTIONS = {
+    "question": ("Question",), "key-points": ("KeyPoints",), "explanation": ("Explanation",),
+    "code": ("Code",), "mistakes": ("Mistakes",), "follow-ups": ("FollowUps",),
+    "references": ("References",), "metadata": ("Difficulty", "Topics", "Number", "Id", "Extra"),
+}
+"""The parts of a note a changelog names, as groups of FIELDS."""
+
+SECTION_INDEXES = {name: tuple(FIELDS.index(f) for f in fields)
+                   for name, fields in SECTIONS.items()}
+
 TEMPLATE_NAME = "Recall"
 """Frozen name of the only card template."""
 

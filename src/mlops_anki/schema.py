@@ -92,6 +92,31 @@ class Number(Kind):
             yield from self._mismatch(value)
 
 
+class Whole(Kind):
+    """A whole number within a range (for ids and Unix times, which exceed MAX_NUMBER)."""
+
+    def __init__(self, low: int, high: int, what: str = "a whole number"):
+        self.low, self.high = low, high
+        self.expected = f"{what} from {low} to {high}"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+                self.low <= value <= self.high):
+            yield from self._mismatch(value)
+
+
+class Pattern(Kind):
+    """Text matching a regular expression in full."""
+
+    def __init__(self, pattern: str, expected: str):
+        self.pattern = re.compile(pattern)
+        self.expected = expected
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        if not isinstance(value, str) or not self.pattern.fullmatch(value):
+            yield from self._mismatch(value)
+
+
 class Choice(Kind):
     """One of a fixed set of strings."""
 
@@ -105,14 +130,15 @@ class Choice(Kind):
 
 
 class ListOf(Kind):
-    """A non-empty list whose items all have one kind."""
+    """A list whose items all have one kind; non-empty unless ``empty`` is allowed."""
 
-    def __init__(self, item: Kind):
+    def __init__(self, item: Kind, *, empty: bool = False):
         self.item = item
+        self.empty = empty
         self.expected = f"a list of {item.expected}"
 
     def check(self, value: Any) -> Iterator[Issue]:
-        if not isinstance(value, list) or not value:
+        if not isinstance(value, list) or not (value or self.empty):
             yield from self._mismatch(value)
             return
         for i, item in enumerate(value):
@@ -121,14 +147,15 @@ class ListOf(Kind):
 
 
 class MapOf(Kind):
-    """A non-empty mapping from slugs to one kind of value."""
+    """A mapping from slugs to one kind of value; non-empty unless ``empty`` is allowed."""
 
-    def __init__(self, value: Kind):
+    def __init__(self, value: Kind, *, empty: bool = False):
         self.value = value
+        self.empty = empty
         self.expected = f"a mapping of slugs to {value.expected}"
 
     def check(self, value: Any) -> Iterator[Issue]:
-        if not isinstance(value, dict) or not value:
+        if not isinstance(value, dict) or not (value or self.empty):
             yield from self._mismatch(value)
             return
         for key, item in value.items():
@@ -199,6 +226,8 @@ SNIPPET = Record("a code snippet", (
 ))
 
 FOLLOW_UP = Record("a follow-up", (
+    Field("id", Slug(), "Permanent slug, unique within its question: the identity of the "
+                        "follow-up's own card. Never change it once shipped.", required=False),
     Field("question", Text(), "The question an interviewer asks next."),
     Field("answer", Text(), "Its short answer, 1-3 sentences of inline Markdown."),
 ))
@@ -232,9 +261,36 @@ DECK = Record("deck.yaml", (
     Field("topics", MapOf(Text()), "The closed taxonomy: topic slug to a one-line description."),
 ))
 
-LOCK = Record("shipped-ids.yaml", (
-    Field("shipped", ListOf(Slug()), "Every question id that has been released, in release "
-                                     "order. Learners' review history hangs on these ids."),
-    Field("retired", MapOf(Text()), "Shipped ids removed on purpose, each with the reason.",
+SEMVER_RE = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+UNIX_TIME = Whole(1_000_000_000, 4_000_000_000, "a Unix time in seconds")
+_HEX = Pattern(r"[0-9a-f]{8,64}", "a lowercase hexadecimal digest")
+
+RELEASED_NOTE = Record("a released note", (
+    Field("mod", UNIX_TIME, "The note's modification time as last published; Anki updates "
+                            "a learner's note only when a package carries a newer one."),
+    Field("fingerprint", _HEX, "Digest of what Anki stores for the note: note type id, "
+                               "every field's HTML and the tags."),
+    Field("sections", MapOf(_HEX), "A short digest per part of the note (key points, code "
+                                   "...), to say in the changelog what changed."),
+))
+
+RELEASED_NOTE_TYPE = Record("the released note type", (
+    Field("id", Whole(1, 2**63 - 1), "The note type's permanent id."),
+    Field("fields", ListOf(Text()), "Its field names, in order (a change is a schema change)."),
+    Field("fingerprint", _HEX, "Digest of its templates and CSS."),
+    Field("mod", UNIX_TIME, "The modification time it was published with."),
+))
+
+MANIFEST = Record("release.yaml", (
+    Field("version", Pattern(SEMVER_RE, "a version MAJOR.MINOR.PATCH, like '1.2.0'"),
+          "The deck's version as last released (semantic versioning)."),
+    Field("released", Pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date YYYY-MM-DD"),
+          "The UTC date of that release."),
+    Field("note_type", RELEASED_NOTE_TYPE, "The note type as released."),
+    Field("notes", MapOf(RELEASED_NOTE, empty=True),
+          "Every released question id, in release order, with what its note looked like. "
+          "Ids are forever: learners' review history hangs on them."),
+    Field("retired", MapOf(Text()), "Released ids removed on purpose, each with the reason. "
+                                    "The only part of the file written by hand.",
           required=False),
 ))

@@ -101,22 +101,23 @@ def _check_deck(deck: Deck, bash: Mapping[str, SyntaxResult]) -> Iterator[Proble
 
 def _check_shipped(deck: Deck) -> Iterator[Problem]:
     """Every released id must still have its question, unless retired on purpose."""
-    if deck.lock is None or deck.broken_ids is None:
+    if deck.manifest_doc is None or deck.broken_ids is None:
         return  # a file whose id is unknown is already reported; judge ids once it loads
     current = {q.id for q in deck.questions} | deck.broken_ids
     retired = deck.retired
     new = sorted(current - set(deck.shipped) - set(retired))
-    for i, shipped in enumerate(deck.shipped):
+    for shipped in deck.shipped:
         if shipped in current or shipped in retired:
             continue
         close = difflib.get_close_matches(shipped, new, n=1, cutoff=0.5)
         hint = f" (renamed to {close[0]!r}?)" if close else ""
-        yield deck.lock.problem(("shipped", i), (
-            f"shipped id {shipped!r} has no question{hint}; learners' review history hangs on "
-            f"it. Restore the id, or retire it on purpose under 'retired:' with a reason"))
+        yield deck.manifest_doc.problem(("notes", shipped), (
+            f"released id {shipped!r} has no question{hint}; learners' review history hangs "
+            f"on it. Restore the id, or retire it on purpose under 'retired:' with a reason"),
+            at_key=True)
     for old in retired:
         if old in current:
-            yield deck.lock.problem(("retired", old), (
+            yield deck.manifest_doc.problem(("retired", old), (
                 f"retired id {old!r} is used by a question again; remove it from 'retired:' "
                 "if that is intended"), at_key=True, severity=Severity.WARNING)
 
@@ -178,6 +179,13 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
         if len(point.split()) > KEY_POINT_MAX_WORDS:
             yield _warn(doc, ("key_points", i), f"key point has {len(point.split())} words; "
                                                 f"expected at most {KEY_POINT_MAX_WORDS}")
+    seen: dict[str, int] = {}
+    for i, f in enumerate(q.follow_ups):
+        if f.id and f.id in seen:
+            yield doc.problem(("follow_ups", i, "id"), f"duplicate follow-up id {f.id!r}; also "
+                                                       f"used by follow_ups[{seen[f.id]}]")
+        elif f.id:
+            seen[f.id] = i
 
 
 def _may_hold_filler(text: str) -> bool:

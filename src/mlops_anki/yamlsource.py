@@ -148,10 +148,11 @@ def _describe_node(node: yaml.Node) -> str:
 class _Builder:
     """Turns a composed node tree into Python values, collecting problems instead of raising."""
 
-    def __init__(self, doc: Document):
+    def __init__(self, doc: Document, max_nodes: int = MAX_NODES):
         self.doc = doc
         self.problems: list[Problem] = []
         self.count = 0
+        self.max_nodes = max_nodes
         self.constructor = yaml.SafeLoader("")
 
     def fail(self, node: yaml.Node, message: str) -> None:
@@ -160,7 +161,7 @@ class _Builder:
 
     def build(self, node: yaml.Node, key: Key) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
+        if self.count > self.max_nodes:
             raise _TooManyNodes(node)
         self.doc.values.setdefault(key, pack(node.start_mark.line + 1, node.start_mark.column + 1))
         if node.tag not in _ALLOWED_TAGS:
@@ -208,16 +209,20 @@ class _TooManyNodes(Exception):
         self.node = node
 
 
-def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
-    """Parse ``path``; return the document (None if unusable) and every problem found."""
+def read_yaml(path: Path, *, scale: int = 1) -> tuple[Document | None, list[Problem]]:
+    """Parse ``path``; return the document (None if unusable) and every problem found.
+
+    ``scale`` multiplies the size and value limits, for machine-written files that grow with
+    the deck."""
+    max_bytes, max_nodes = MAX_FILE_BYTES * scale, MAX_NODES * scale
 
     def fail(line: int, col: int, message: str) -> tuple[None, list[Problem]]:
         return None, [Problem(path, line, col, message)]
 
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
+        if path.stat().st_size > max_bytes:
             return fail(0, 0, f"file is {path.stat().st_size} bytes; the limit is "
-                              f"{MAX_FILE_BYTES} bytes")
+                              f"{max_bytes} bytes")
         raw = path.read_bytes()
     except OSError as exc:
         return fail(0, 0, f"cannot read file: {exc.strerror or exc}")
@@ -257,13 +262,13 @@ def read_yaml(path: Path) -> tuple[Document | None, list[Problem]]:
 
     indents = array("L", (len(line) - len(line.lstrip(" ")) for line in text.splitlines()))
     doc = Document(path=path, data=None, indents=indents)
-    builder = _Builder(doc)
+    builder = _Builder(doc, max_nodes)
     try:
         doc.data = builder.build(node, ())
     except _TooManyNodes as exc:
         mark = exc.node.start_mark
         return fail(mark.line + 1, mark.column + 1,
-                    f"document expands to more than {MAX_NODES} values (alias bomb?); "
+                    f"document expands to more than {max_nodes} values (alias bomb?); "
                     "aliases must not multiply the content")
     except RecursionError:
         return fail(1, 1, _TOO_DEEP)
