@@ -179,14 +179,15 @@ def question(rng: random.Random, number: int) -> tuple[str, dict]:
         "topics": rng.sample(sorted(TOPICS), rng.randint(1, 3)),
         "question": f"How does a {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} affect the "
                     f"{rng.choice(NOUNS)} {rng.choice(NOUNS)}?",
-        "key_points": [f"{words(rng, rng.randint(12, 24)).capitalize()}"
+        "key_points": [f"{words(rng, rng.randint(10, 18)).capitalize()}"
                        + (f" with `{ident(rng)}`." if rng.random() < 0.03 else ".")
                        for _ in range(4)],
         "explanation": explanation(rng),
         "code": code,
         "mistakes": [f"{words(rng, rng.randint(10, 18)).capitalize()}." for _ in range(3)],
-        "follow_ups": [{"question": f"What if the {rng.choice(NOUNS)} is {rng.choice(ADJECTIVES)}?",
-                        "answer": " ".join(sentence(rng) for _ in range(2))} for _ in range(3)],
+        "follow_ups": [{"id": f"follow-up-{i + 1}",
+                        "question": f"What if the {rng.choice(NOUNS)} is {rng.choice(ADJECTIVES)}?",
+                        "answer": " ".join(sentence(rng) for _ in range(2))} for i in range(3)],
     }
     return f"{number:05d}-{qid}.yaml", data
 

@@ -57,3 +57,30 @@ def test_no_sentence_is_repeated_across_questions(deck):
 def test_every_question_id_is_recorded_as_shipped(deck):
     assert set(deck.shipped) == {q.id for q in deck.questions}
     assert not deck.retired
+
+
+def test_key_points_meet_standard_version_2(deck):
+    # 4-7 bullets, one idea of at most 20 words each, at most 120 words in all: a complete
+    # answer a learner can grade in 60 seconds on a phone (validate --strict says the same).
+    for q in deck.questions:
+        words = [len(point.split()) for point in q.key_points]
+        assert 4 <= len(words) <= 7, (q.id, words)
+        assert max(words) <= 20 and sum(words) <= 120, (q.id, words)
+
+
+def test_every_follow_up_has_a_permanent_id_unique_in_its_question(deck):
+    for q in deck.questions:
+        ids = [f.id for f in q.follow_ups]
+        assert all(ids) and len(set(ids)) == len(ids), (q.id, ids)
+
+
+def test_every_question_has_a_review_record_with_its_sources(deck):
+    folder = deck.path.parent / "review"
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(q.path.stem for q in deck.questions)
+    for q in deck.questions:
+        text = (folder / f"{q.path.stem}.md").read_text(encoding="utf-8")
+        assert text.startswith(f"# {q.number:03d} {q.id}\n"), q.id
+        assert "| where | claim | source | verdict |" in text, q.id
+        rows = [line for line in text.splitlines()
+                if line.startswith("| ") and not line.startswith(("| where", "| ---"))]
+        assert len(rows) >= 5, (q.id, len(rows))

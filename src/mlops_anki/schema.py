@@ -20,7 +20,7 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_NUMBER = 1_000_000
 
 LANGUAGES = ("python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text")
-"""Snippet languages the corpus may use (CORPUS.md); the first five are syntax-checked."""
+"""Snippet languages the corpus may use (CONTRIBUTING.md); the first five are syntax-checked."""
 
 Issue = tuple[tuple[Any, ...], str, bool]
 """(sub-key, message, at_key) as produced while checking one value."""
@@ -239,8 +239,9 @@ QUESTION = Record("a question file", (
     Field("difficulty", Slug(), "One of deck.yaml's difficulties; picks the subdeck and a tag."),
     Field("topics", ListOf(Slug()), "1-3 keys of deck.yaml's taxonomy, most relevant first."),
     Field("question", Text(), "The question, verbatim from the source list (inline Markdown)."),
-    Field("key_points", ListOf(Text()), "3-6 short bullets: the 60-second answer the learner "
-                                        "grades themselves on (inline Markdown)."),
+    Field("key_points", ListOf(Text()), "4-7 bullets, one idea and at most 20 words each, at "
+                                        "most 120 words in all: the complete 60-second answer "
+                                        "the learner grades themselves on (inline Markdown)."),
     Field("explanation", Text(), "Markdown, 120-450 words: mechanisms, trade-offs, failure modes."),
     Field("code", ListOf(SNIPPET), "0-3 snippets showing real tools' real APIs.", required=False),
     Field("mistakes", ListOf(Text()), "2-4 common mistakes to avoid (inline Markdown)."),

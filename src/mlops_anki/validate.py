@@ -26,14 +26,16 @@ SYNTAX_CHECKED = ("python", "yaml", "json", "toml", "bash")
 # (field, minimum, maximum) counts from the content standard; outside them is a warning.
 COUNT_RANGES = (
     ("topics", 1, 3),
-    ("key_points", 3, 6),
+    ("key_points", 4, 7),
     ("code", 0, 3),
     ("mistakes", 2, 4),
     ("follow_ups", 2, 4),
     ("references", 0, 3),
 )
 EXPLANATION_WORDS = (120, 450)
-KEY_POINT_MAX_WORDS = 30
+KEY_POINT_MAX_WORDS = 20
+KEY_POINTS_MAX_TOTAL_WORDS = 120
+"""Key points, standard version 2: one idea per bullet, the whole answer readable in 60 s."""
 SNIPPET_LINES = (5, 40)
 FILLER_RE = re.compile(r"\b(TODO|TBD|FIXME|lorem ipsum|as an AI)\b", re.IGNORECASE)
 _FILLER_WORDS = ("todo", "tbd", "fixme", "lorem ipsum", "as an ai")
@@ -179,6 +181,10 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
         if len(point.split()) > KEY_POINT_MAX_WORDS:
             yield _warn(doc, ("key_points", i), f"key point has {len(point.split())} words; "
                                                 f"expected at most {KEY_POINT_MAX_WORDS}")
+    total = sum(len(point.split()) for point in q.key_points)
+    if total > KEY_POINTS_MAX_TOTAL_WORDS:
+        yield _warn(doc, ("key_points",), f"key points have {total} words in all; expected at "
+                                          f"most {KEY_POINTS_MAX_TOTAL_WORDS}", at_key=True)
     seen: dict[str, int] = {}
     for i, f in enumerate(q.follow_ups):
         if f.id and f.id in seen:
