@@ -56,8 +56,9 @@ def test_filtered_build_and_unknown_filter(decks, tmp_path):
     assert ok.exit_code == 0 and "Sample Deck::Senior: 1" in ok.output
     bad = runner.invoke(app, ["build", "--decks", str(decks), "-o", str(tmp_path / "x"),
                               "--topic", "servng"])
-    assert bad.exit_code == 1
-    assert "unknown topic 'servng' in the filter; known: monitoring, serving, training" in bad.output
+    assert bad.exit_code == 2
+    assert ("error: invalid value for --topic: unknown topic 'servng'; did you mean 'serving'? "
+            "known: monitoring, serving, training") in bad.output
     assert not (tmp_path / "x").exists()
 
 
@@ -85,7 +86,9 @@ def test_strict_turns_warnings_into_errors(decks):
 def test_list_stats_and_filters(decks):
     listing = runner.invoke(app, ["list", "--decks", str(decks), "--difficulty", "senior"])
     assert listing.exit_code == 0
-    assert [line.split()[0] for line in listing.output.splitlines()] == ["2", "3"]
+    header, rule, *rows = listing.output.splitlines()
+    assert header.split() == ["#", "difficulty", "topics", "id", "question"]
+    assert [line.split()[0] for line in rows] == ["2", "3"]
     stats = runner.invoke(app, ["stats", "--decks", str(decks)])
     assert "with code: 2 (66%)" in stats.output and "python" in stats.output
     filters = runner.invoke(app, ["filters", "--decks", str(decks)])

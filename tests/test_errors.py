@@ -80,8 +80,12 @@ CASES: list[tuple[str, str, Change, list[str]]] = [
         "difficulty, topics, question, key_points, explanation, code, mistakes, follow_ups, "
         "references, source_label"]),
     ("duplicate-id", Q3, replace("id: third-question", "id: second-question"), [
+        f"{Q3}:1:1: file name '003-third-question.yaml' does not match the question's number "
+        "and id; rename the file to '003-second-question.yaml'",
         f"{Q3}:1:5: duplicate id 'second-question'; also used by 002-second-question.yaml"]),
     ("duplicate-number", Q3, replace("number: 3", "number: 2"), [
+        f"{Q3}:1:1: file name '003-third-question.yaml' does not match the question's number "
+        "and id; rename the file to '002-third-question.yaml'",
         f"{Q3}:2:9: duplicate number 2; also used by 002-second-question.yaml"]),
     ("unknown-topic", Q3, replace("topics: [serving]", "topics: [servng]"), [
         f"{Q3}:4:10: unknown topic 'servng'; expected a key of deck.yaml's topics; "
@@ -264,15 +268,17 @@ def test_output_folder_that_is_a_file(decks, tmp_path):
     blocker.write_text("not a folder")
     result = run_cli("build", "--decks", str(decks), "--output", str(blocker))
     assert result.exit_code == 1
-    assert f"error: cannot write {blocker / 'sample-unreleased.apkg'}: " in result.output
+    assert (f"error: {blocker} is a file, not a folder; give --output a folder for the .apkg "
+            "files") in result.output
     assert blocker.read_text() == "not a folder"
 
 
-@pytest.mark.parametrize("failure, message", [
-    (OSError(28, "No space left on device"), "No space left on device"),
-    (KeyboardInterrupt(), "interrupted; no .apkg was replaced."),
+@pytest.mark.parametrize("failure, message, code", [
+    (OSError(28, "No space left on device"), "No space left on device", 1),
+    (KeyboardInterrupt(), "interrupted; no .apkg was replaced.", 130),  # 128 + SIGINT
 ], ids=["disk-full", "interrupted"])
-def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, failure, message):
+def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, failure, message,
+                                                  code):
     import zipfile
 
     out = tmp_path / "dist"
@@ -284,7 +290,7 @@ def test_write_failure_leaves_the_earlier_package(decks, tmp_path, monkeypatch, 
 
     monkeypatch.setattr(zipfile.ZipFile, "writestr", fail)  # the disk, not the code under test
     result = run_cli("build", "--decks", str(decks), "--output", str(out))
-    assert result.exit_code == 1 and message in result.output
+    assert result.exit_code == code and message in result.output
     assert (out / "sample-unreleased.apkg").read_bytes() == before
     assert sorted(p.name for p in out.iterdir()) == ["sample-unreleased.apkg"]
 

@@ -8,6 +8,7 @@ comes from the deck's release manifest (see ``manifest.py``), never from file ti
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import os
 import time
 from collections import Counter
@@ -15,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import CorpusError, MlopsAnkiError, Problem, Severity
+from .errors import BuildError, CorpusError, MlopsAnkiError, Problem, SelectionError, Severity
 from .loader import Corpus, load_corpus
 from .manifest import NoteRecord, NoteTypeRecord, fingerprint_note, template_fingerprint
 from .model import Deck, Question
@@ -60,7 +61,7 @@ class DeckReport:
 
 @dataclass(frozen=True)
 class BuildReport:
-    """The result of a build: one entry per deck written, and the warnings met."""
+    """The result of a build: one entry per deck written, and the warnings and notes met."""
 
     decks: list[DeckReport]
     warnings: list[Problem]
@@ -171,7 +172,7 @@ def load_valid(decks_dir: Path, *, strict: bool = False) -> Corpus:
 
 def _validate(corpus: Corpus, *, strict: bool) -> None:
     corpus.problems.extend(validate(corpus.decks))
-    if corpus.errors or (strict and corpus.problems):
+    if corpus.errors or (strict and corpus.warnings):
         raise CorpusError(corpus.problems)
 
 
@@ -222,30 +223,46 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
             packages.append((out_dir / package_name(deck, label, selection), deck,
                              [n.data for n in notes], description))
 
+    if out_dir.exists() and not out_dir.is_dir():
+        raise BuildError(f"{out_dir} is a file, not a folder; give --output a folder for "
+                         "the .apkg files")
     reports = []
     for target, deck, data, description in packages:
         size = write_package(target, note_type=nt, top_deck=deck.name, description=description,
                              notes=data, id_base=max(n.mod for n in data))
         reports.append(DeckReport(deck.id, target, size,
                                   dict(sorted(Counter(n.deck_name for n in data).items()))))
-    warnings = [p for p in corpus.problems if p.severity is Severity.WARNING]
+    warnings = [p for p in corpus.problems if p.severity is not Severity.ERROR]
     return BuildReport(reports, warnings)
 
 
-def _check_selection(corpus: Corpus, selection: Selection) -> None:
+def check_selection(corpus: Corpus, selection: Selection) -> None:
+    """Raise SelectionError naming every filter value the corpus does not have, with the
+    closest known values."""
     known = {
-        "difficulty": {d for deck in corpus.decks for d in deck.difficulties},
-        "topic": {t for deck in corpus.decks for t in deck.topics},
-        "id": {q.id for deck in corpus.decks for q in deck.questions},
+        "difficulty": sorted({d for deck in corpus.decks for d in deck.difficulties}),
+        "topic": sorted({t for deck in corpus.decks for t in deck.topics}),
+        "id": sorted({q.id for deck in corpus.decks for q in deck.questions}),
     }
     asked: dict[str, Sequence[str]] = {"difficulty": selection.difficulties,
                                        "topic": selection.topics, "id": selection.ids}
-    problems = [
-        Problem(corpus.root, 0, 0, f"unknown {kind} {value!r} in the filter; known: "
-                                   f"{', '.join(sorted(known[kind]))}")
-        for kind, values in asked.items() for value in values if value not in known[kind]
-    ]
-    if not problems and not any(selection.matches(q) for d in corpus.decks for q in d.questions):
-        problems.append(Problem(corpus.root, 0, 0, "no question matches the filter"))
+    problems = []
+    for kind, values in asked.items():
+        for value in values:
+            if value in known[kind]:
+                continue
+            close = difflib.get_close_matches(value, known[kind], n=3, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
+            if kind == "id":  # too many to list: point at the command that lists them
+                tail = f" `mlops-anki list` shows all {len(known[kind])} ids"
+            else:
+                tail = f" known: {', '.join(known[kind])}"
+            problems.append((f"--{kind}", f"unknown {kind} {value!r}{hint}{tail}"))
     if problems:
-        raise CorpusError(problems)
+        raise SelectionError(problems)
+
+
+def _check_selection(corpus: Corpus, selection: Selection) -> None:
+    check_selection(corpus, selection)
+    if not any(selection.matches(q) for d in corpus.decks for q in d.questions):
+        raise CorpusError([Problem(corpus.root, 0, 0, "no question matches the filter")])

@@ -8,10 +8,12 @@ from pathlib import Path
 
 
 class Severity(str, Enum):
-    """How bad a problem is: errors stop a build, warnings only do under ``--strict``."""
+    """How bad a problem is: errors stop a build, warnings only do under ``--strict``, notes
+    never do (they say what could not be checked, and why)."""
 
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +33,7 @@ class Problem:
         where = str(self.path)
         if self.line:
             where += f":{self.line}:{self.column}"
-        label = "" if self.severity is Severity.ERROR else "warning: "
+        label = "" if self.severity is Severity.ERROR else f"{self.severity.value}: "
         return f"{where}: {label}{self.message}"
 
 
@@ -45,8 +47,17 @@ class CorpusError(MlopsAnkiError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems)
         errors = sum(p.severity is Severity.ERROR for p in self.problems)
-        warnings = len(self.problems) - errors
+        warnings = sum(p.severity is Severity.WARNING for p in self.problems)
         super().__init__(f"{errors} error(s), {warnings} warning(s) in the corpus")
+
+
+class SelectionError(MlopsAnkiError):
+    """Filters name values the corpus does not have: a usage error (exit 2)."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        """(option, message) for each unknown value, e.g. ("--topic", "unknown topic ...")."""
+        super().__init__("; ".join(f"{option}: {message}" for option, message in problems))
 
 
 class BuildError(MlopsAnkiError):

@@ -32,6 +32,11 @@ class Corpus:
         """Problems that stop a build whatever the strictness."""
         return [p for p in self.problems if p.severity is Severity.ERROR]
 
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that stop a build only under ``--strict``."""
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
 
 def bundled_decks() -> Path:
     """The corpus shipped inside the installed package (the repository's ``decks/``)."""

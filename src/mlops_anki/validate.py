@@ -10,10 +10,12 @@ import difflib
 import json
 import os
 import re
+import shutil
 import subprocess
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import yaml
 
@@ -48,13 +50,26 @@ SyntaxResult = tuple[int, int, str] | None
 
 
 def validate(decks: Iterable[Deck]) -> list[Problem]:
-    """Every cross-file problem in ``decks`` (errors and warnings), in no particular order."""
+    """Every cross-file problem in ``decks`` (errors, warnings and notes), in no particular
+    order."""
     decks = list(decks)
-    bash = check_bash_all(_bash_sources(decks))
+    sources = list(_bash_sources(decks))
+    bash = check_bash_all(sources)
     problems: list[Problem] = []
     for deck in decks:
         problems.extend(_check_deck(deck, bash))
+    if sources and bash_executable() is None:
+        # Degrade, never lie: the snippets are not blamed for a tool this machine lacks.
+        problems.append(Problem(decks[0].path.parent, 0, 0, (
+            f"bash was not found on PATH, so {len(set(sources))} bash snippet(s) were not "
+            "syntax-checked; install bash to check them"), Severity.NOTE))
     return problems
+
+
+@cache
+def bash_executable() -> str | None:
+    """Path of ``bash``, or None where there is none (Windows without Git Bash)."""
+    return shutil.which("bash")
 
 
 def _bash_sources(decks: list[Deck]) -> Iterator[str]:
@@ -96,9 +111,24 @@ def _check_deck(deck: Deck, bash: Mapping[str, SyntaxResult]) -> Iterator[Proble
                                              f"{seen_numbers[q.number].path.name}")
         else:
             seen_numbers[q.number] = q
+        yield from _check_file_name(q)
         yield from _check_question(deck, q, bash)
     yield from _check_markdown(deck.doc, ("description",), deck.description, bash)
     yield from _check_shipped(deck)
+
+
+_FILE_NAME_RE = re.compile(r"([0-9]+)-(.+)\.yaml")
+
+
+def _check_file_name(q: Question) -> Iterator[Problem]:
+    """A question file is named NNN-<id>.yaml from its own number and id, so that a listing
+    of the folder is the deck in order and a file can be found from its card."""
+    m = _FILE_NAME_RE.fullmatch(q.path.name)
+    if m and int(m.group(1)) == q.number and m.group(2) == q.id:
+        return
+    yield q.doc.problem(("id",), (
+        f"file name {q.path.name!r} does not match the question's number and id; rename "
+        f"the file to '{q.number:03d}-{q.id}.yaml'"), at_key=True)
 
 
 def _check_shipped(deck: Deck) -> Iterator[Problem]:
@@ -117,6 +147,14 @@ def _check_shipped(deck: Deck) -> Iterator[Problem]:
             f"released id {shipped!r} has no question{hint}; learners' review history hangs "
             f"on it. Restore the id, or retire it on purpose under 'retired:' with a reason"),
             at_key=True)
+    unreleased = [q.id for q in sorted(deck.questions, key=lambda q: q.number)
+                  if q.id not in deck.shipped]
+    if unreleased:
+        shown = ", ".join(unreleased[:5]) + (f" and {len(unreleased) - 5} more"
+                                             if len(unreleased) > 5 else "")
+        yield deck.manifest_doc.problem(("notes",), (
+            f"{len(unreleased)} question id(s) not yet released: {shown}; `mlops-anki release` "
+            "records them"), at_key=True, severity=Severity.NOTE)
     for old in retired:
         if old in current:
             yield deck.manifest_doc.problem(("retired", old), (
@@ -354,8 +392,13 @@ def syntax_error(language: str, source: str) -> SyntaxResult:
 
 
 def _bash_error(source: str) -> SyntaxResult:
+    """``bash -n``'s first complaint about ``source``; None when it parses, or when there is
+    no bash to ask (``validate`` then says once that the check was skipped)."""
+    bash = bash_executable()
+    if bash is None:
+        return None
     try:
-        result = subprocess.run(["bash", "-n"], input=source, capture_output=True, text=True,
+        result = subprocess.run([bash, "-n"], input=source, capture_output=True, text=True,
                                 timeout=10, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         return 1, 1, f"could not run 'bash -n': {exc}"
