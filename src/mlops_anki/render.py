@@ -66,9 +66,9 @@ def separate_blocks(text: str) -> str:
 
 
 _TAGS = re.compile(r"<[^>]*>")
-# After these a code line may break; the lookahead skips characters inside a tag (Pygments
-# escapes every < and > of the code itself).
-_BREAK_AFTER = re.compile(r"[.(,=/:{[](?![^<]*>)")
+_LEADING = re.compile(r"(?:<[^>]*>| )*")
+_BREAK_AFTER = ".(,=/:{["
+"""A code line may break after these (a <wbr> follows each), rather than inside a name."""
 
 
 def _code_line(line: str) -> str:
@@ -76,10 +76,16 @@ def _code_line(line: str) -> str:
     stays outside the span."""
     newline = "\n" if line.endswith("\n") else ""
     body = line[:len(line) - len(newline)]
-    text = _TAGS.sub("", body)
-    indent = min(len(text) - len(text.lstrip(" ")), MAX_INDENT) if text.strip() else 0
+    lead = _LEADING.match(body).group()  # type: ignore[union-attr] - it matches ""
+    indent = 0 if len(lead) == len(body) else min(len(_TAGS.sub("", lead)), MAX_INDENT)
+    for char in _BREAK_AFTER:
+        if char in body:
+            body = body.replace(char, char + "<wbr>")
+    # Pygments escapes < > " in code, so these two only ever undo a <wbr> put into a tag:
+    # <span class="p"> and </span> (plain replaces take half the time of a tag-aware regex).
+    body = body.replace('=<wbr>"', '="').replace("</<wbr>", "</")
     opening = f'<span class="line d{indent}">' if indent else '<span class="line">'
-    return opening + _BREAK_AFTER.sub("\\g<0><wbr>", body) + "</span>" + newline
+    return opening + body + "</span>" + newline
 
 
 class CodeFormatter(HtmlFormatter):
