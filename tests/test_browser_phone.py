@@ -7,6 +7,12 @@ by it (``card.render_output()``), then laid out as Anki's reviewer does at 360 a
 the ``.mobile`` class, in light and night mode, with every section open. Positions are read
 character by character with DOM ranges, so a line's rows, the column of its first
 non-space character and the rows a word sits on come from the layout itself.
+
+- A wrapped code line must continue at least 1ch right of its first non-space character.
+- An identifier (``[A-Za-z_][A-Za-z0-9_]+``) that fits, with the character after it, in a
+  continuation row of its line (the row width less the line's indentation and 2ch) must sit
+  on one row; a longer one may break.
+- A word of 12 letters or fewer in a table cell must sit on one row.
 """
 
 from __future__ import annotations
