@@ -285,3 +285,23 @@ def test_gallery_of_the_shipped_corpus_shows_every_card(browser, tmp_path):
     finally:
         page.close()
     assert requests == []
+
+
+def test_gallery_phone_mode_in_a_phone_sized_window_is_exactly_phone_wide(browser, tmp_path):
+    """Ticking "Phone" in a 390 px window shows 390 px cards, whole, with no sideways scroll."""
+    report = write_preview(SHIPPED_DECKS, tmp_path / "preview")
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        page.goto(report.index.as_uri())
+        page.check("#g-phone")
+        page.check("#g-open")
+        page.screenshot(path=str(ARTIFACTS / "gallery-phone-window.png"))
+        root = page.evaluate("[document.scrollingElement.scrollWidth, "
+                             "document.scrollingElement.clientWidth]")
+        cards = page.eval_on_selector_all(
+            ".g-face > .card", "cs => cs.map(c => { const r = c.getBoundingClientRect(); "
+            "return [r.left, r.right, c.clientWidth, c.scrollWidth]; })")
+    finally:
+        page.close()
+    assert root == [390, 390]
+    assert cards and {tuple(c) for c in cards} == {(0, 390, 390, 390)}

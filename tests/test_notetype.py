@@ -32,3 +32,12 @@ def test_templates_use_only_known_fields():
     assert used <= set(notetype.FIELDS)
     assert "{{Question}}" in nt.front and "{{KeyPoints}}" in nt.back
     assert "http://" not in nt.css and "https://" not in nt.css and "@import" not in nt.css
+
+
+def test_readme_pictures_show_the_current_note_type():
+    from conftest import REPO
+
+    recorded = (REPO / "docs" / "img" / "notetype-fingerprint.txt").read_text().strip()
+    assert recorded == notetype.fingerprint(), (
+        "The card design changed since the README's pictures were made: run "
+        "`.venv/bin/python docs/screenshots.py` and commit docs/img/.")

@@ -40,7 +40,7 @@ def test_package_contents(decks, out, tmp_path):
     assert fields["Number"] == "1" and fields["Id"] == "first-question"
     assert fields["Difficulty"] == "Intermediate" and fields["Topics"] == "serving"
     assert fields["Extra"] == ""
-    assert "<table>" in fields["Explanation"] and '<span class="k">def</span>' in fields["Code"]
+    assert '<table class="stack">' in fields["Explanation"] and '<span class="k">def</span>' in fields["Code"]
 
     dues = db.execute("select n.flds, c.due from cards c join notes n on n.id = c.nid").fetchall()
     assert sorted(int(f.split("\x1f")[9]) for f, _ in dues) == sorted(d for _, d in dues)

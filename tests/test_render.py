@@ -41,7 +41,7 @@ def test_safe_links_are_kept(r):
 def test_markdown_features(r):
     html = r.block("Intro:\n- one\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nUse `kubectl`.")
     assert "<ul>\n<li>one</li>" in html  # a list right after a paragraph line still is a list
-    assert "<table>" in html and "<td>1</td>" in html
+    assert '<table class="stack">' in html and '<td data-label="a">1</td>' in html
     assert "<code>kubectl</code>" in html
 
 
@@ -103,3 +103,51 @@ def test_plain_inline_fast_path_matches_markdown(r, monkeypatch):
     slow = Renderer()
     assert fast == [slow.inline(t) for t in texts]
     assert sum(f == t.strip() for f, t in zip(fast, texts)) > 1000  # the path is used
+
+
+def text_of(html: str) -> str:
+    """What a browser shows as the text of ``html``: tags dropped, entities decoded."""
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]*>", "", html))
+
+
+def test_code_lines_carry_their_indentation_and_break_points(r):
+    source = "def f(a, b):\n    return a.b(c=1)\n\n        x = {'k': [1]}\n"
+    for html in (r.code("python", source), r.block(f"```python\n{source}```")):
+        lines = re.findall(r'<span class="line( d\d+)?">(.*?)</span>\n', html)
+        assert [d for d, _ in lines] == ["", " d4", "", " d8"]
+        assert text_of(html) == source
+        assert html.count("<wbr>") == 10  # after ( , :  . ( =  = { : [
+        assert '<span class="p">(<wbr></span>' in html
+        assert not re.search(r"<[^>]*<wbr>", html)
+
+
+def test_indentation_classes_stop_at_max_indent_and_the_css_has_each(r):
+    from mlops_anki import notetype, render
+
+    deep = r.code("text", " " * (render.MAX_INDENT + 9) + "x\n")
+    assert f'class="line d{render.MAX_INDENT}"' in deep
+    css = notetype.note_type().css
+    for depth in range(1, render.MAX_INDENT + 1):
+        assert f".highlight .d{depth} {{ --indent: {depth}ch }}" in css
+    assert f".d{render.MAX_INDENT + 1} " not in css
+
+
+def test_every_snippet_of_the_corpus_keeps_its_exact_text(r):
+    from conftest import SHIPPED_DECKS
+
+    from mlops_anki.loader import load_corpus
+
+    snippets = [s for q in load_corpus(SHIPPED_DECKS).decks[0].questions for s in q.code]
+    assert len(snippets) > 80
+    for s in snippets:
+        assert text_of(r.code(s.language, s.source)) == s.source.strip("\n") + "\n"
+
+
+def test_table_cells_carry_their_header_as_a_plain_text_label(r):
+    html = r.block("| Name `x` | a &amp; b \\| c |\n|---|---|\n| 1 | 2 |\n| 3 |  |")
+    assert '<table class="stack">' in html
+    assert html.count('data-label="Name x"') == 2
+    assert '<td data-label="a &amp; b | c">2</td>' in html
+    assert "<th>Name <code>x</code></th>" in html  # headers themselves are unchanged

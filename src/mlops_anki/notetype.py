@@ -39,12 +39,12 @@ SECTION_INDEXES = {name: tuple(FIELDS.index(f) for f in fields)
 TEMPLATE_NAME = "Recall"
 """Frozen name of the only card template."""
 
-NOTETYPE_MOD = 1_795_858_621
+NOTETYPE_MOD = 1_796_007_551
 """Modification time of the current CSS and templates (Unix seconds, never in the future).
 
 Set it to the current time whenever a template file changes, then update the fingerprint."""
 
-NOTETYPE_FINGERPRINT = "dde95ba3fde091db260564e877cdf943e8925175a12a91628c53c307537485fb"
+NOTETYPE_FINGERPRINT = "5619007da41365f851c85411ff8d22b831bcc09130883f98cebfe48c307ba317"
 """sha256 of the template files as of NOTETYPE_MOD (see ``fingerprint()``)."""
 
 _TEMPLATE_FILES = ("front.html", "back.html", "style.css", "code.css")

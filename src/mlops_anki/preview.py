@@ -232,9 +232,16 @@ _GALLERY_CSS = f"""
 .g-dark .g-face > figcaption {{ color: #9198a1; }}
 .g-face > .card {{ box-sizing: border-box; border: 1px solid #d0d7de; border-radius: 8px; overflow-x: auto; }}
 .g-dark .g-face > .card {{ border-color: #30363d; }}
-.g-phone .g-faces {{ grid-template-columns: repeat(auto-fill, {PHONE_WIDTH + 2}px); }}
-.g-phone .g-face > .card {{ width: {PHONE_WIDTH + 2}px; }}
 @media (max-width: 800px) {{ .g-faces {{ grid-template-columns: minmax(0, 1fr); }} }}
+/* A phone card is exactly {PHONE_WIDTH} px wide, as a phone's viewport: its frame is drawn inside
+   it, and in a window too narrow for the page's margins the margins go. */
+.g-phone .g-faces {{ grid-template-columns: repeat(auto-fill, {PHONE_WIDTH}px); }}
+.g-phone .g-face > .card {{ width: {PHONE_WIDTH}px; border: 0; box-shadow: inset 0 0 0 1px #d0d7de; }}
+.g-dark.g-phone .g-face > .card {{ box-shadow: inset 0 0 0 1px #30363d; }}
+@media (max-width: {PHONE_WIDTH + 2 * 16 - 1}px) {{
+  .g-phone .g-main {{ padding-left: 0; padding-right: 0; }}
+  .g-phone .g-entry-title, .g-phone .g-face > figcaption {{ padding: 0 8px; }}
+}}
 """
 
 # Night mode and phone width set the classes Anki itself sets on a card's body.

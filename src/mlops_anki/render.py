@@ -2,6 +2,13 @@
 
 Raw HTML in the corpus is escaped, never passed through; links keep only http(s) and mailto
 targets; images become their alt text, because cards must work offline.
+
+Code and tables carry what a phone needs to lay them out (the note type's CSS uses it only
+under ``.mobile``): each source line of a code block is one ``<span class="line dN">``, N
+being its indentation in columns, so that a wrapped line can continue under its own
+indentation; ``<wbr>`` after ``.(,=/:{[`` lets a line break there rather than inside a name;
+and each table cell carries its column header as ``data-label``, so that a row can show as
+"header: value" lines. None of it adds text: copying a block gives its source exactly.
 """
 
 from __future__ import annotations
@@ -23,6 +30,10 @@ CODE_CLASS = "highlight"
 """CSS class of every highlighted block; the note type's CSS styles ``.highlight .k`` etc."""
 
 PYGMENTS_LEXERS = {"dockerfile": "docker", "promql": "promql", "bash": "bash", "text": "text"}
+MAX_INDENT = 40
+"""Deepest indentation (in columns) with its own class, ``d1`` ... ``d40`` (style.css has a
+rule for each); deeper lines get the deepest class."""
+
 _SAFE_HREF = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 _PARAGRAPH = re.compile(r"^<p>(.*)</p>$", re.DOTALL)
 _LIST_ITEM = re.compile(r"^(?:[-*+]|\d+[.)])\s")
@@ -54,6 +65,36 @@ def separate_blocks(text: str) -> str:
     return "\n".join(out)
 
 
+_TAGS = re.compile(r"<[^>]*>")
+_LEADING = re.compile(r"(?:<[^>]*>| )*")
+_BREAK_AFTER = ".(,=/:{["
+"""A code line may break after these (a <wbr> follows each), rather than inside a name."""
+
+
+def _code_line(line: str) -> str:
+    """One line of Pygments HTML as a ``line`` span carrying its indentation; the newline
+    stays outside the span."""
+    newline = "\n" if line.endswith("\n") else ""
+    body = line[:len(line) - len(newline)]
+    lead = _LEADING.match(body).group()  # type: ignore[union-attr] - it matches ""
+    indent = 0 if len(lead) == len(body) else min(len(_TAGS.sub("", lead)), MAX_INDENT)
+    for char in _BREAK_AFTER:
+        if char in body:
+            body = body.replace(char, char + "<wbr>")
+    # Pygments escapes < > " in code, so these two only ever undo a <wbr> put into a tag:
+    # <span class="p"> and </span> (plain replaces take half the time of a tag-aware regex).
+    body = body.replace('=<wbr>"', '="').replace("</<wbr>", "</")
+    opening = f'<span class="line d{indent}">' if indent else '<span class="line">'
+    return opening + body + "</span>" + newline
+
+
+class CodeFormatter(HtmlFormatter):
+    """Pygments' HTML formatter with each source line in its own ``line`` span (see above)."""
+
+    def wrap(self, source):  # noqa: D102 - Pygments' API
+        return super().wrap((t, _code_line(piece) if t == 1 else piece) for t, piece in source)
+
+
 class _SafeLinks(Treeprocessor):
     """Drop link targets other than http(s)/mailto and turn images into their alt text."""
 
@@ -70,13 +111,42 @@ class _SafeLinks(Treeprocessor):
                     child.text = alt
 
 
+_STASHED = re.compile("\x02wzxhzdk:(\\d+)\x03")
+
+
+class _LabelledCells(Treeprocessor):
+    """Give each body cell of a table its column header as ``data-label`` (plain text) and
+    the table the class ``stack``, which phones show row by row as "header: value" lines."""
+
+    def run(self, root: etree.Element) -> None:
+        for table in root.iter("table"):
+            header = table.find("thead/tr")
+            if header is None:
+                continue
+            labels = [self._text(th) for th in header.findall("th")]
+            table.set("class", "stack")
+            for row in table.iterfind("tbody/tr"):
+                for label, cell in zip(labels, row.findall("td")):
+                    if label:
+                        cell.set("data-label", label)
+
+    def _text(self, element: etree.Element) -> str:
+        # entities are stashed until the end; a label needs them as the characters they are
+        stash = self.md.htmlStash.rawHtmlBlocks
+        text = _STASHED.sub(lambda m: html.unescape(str(stash[int(m.group(1))])),
+                            "".join(element.itertext()))
+        return " ".join(text.split())
+
+
 class _NoRawHtml(Extension):
-    """Treat raw HTML as text (it is then escaped) and sanitise links."""
+    """Treat raw HTML as text (it is then escaped), sanitise links and label table cells."""
 
     def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
+        # after "unescape" (priority 0), so backslash escapes are characters again
+        md.treeprocessors.register(_LabelledCells(md), "labelled_cells", -1)
 
 
 class Renderer:
@@ -85,10 +155,11 @@ class Renderer:
     def __init__(self) -> None:
         self._md = markdown.Markdown(
             extensions=["fenced_code", "tables", "sane_lists", "codehilite", _NoRawHtml()],
-            extension_configs={"codehilite": {"css_class": CODE_CLASS, "guess_lang": False}},
+            extension_configs={"codehilite": {"css_class": CODE_CLASS, "guess_lang": False,
+                                              "pygments_formatter": CodeFormatter}},
             output_format="html",
         )
-        self._formatter = HtmlFormatter(cssclass=CODE_CLASS, wrapcode=True)
+        self._formatter = CodeFormatter(cssclass=CODE_CLASS, wrapcode=True)
         self._lexers: dict[str, Lexer] = {}
 
     def block(self, text: str) -> str:
