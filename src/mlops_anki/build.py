@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import CorpusError, MlopsAnkiError, Problem, Severity
+from .inert import inert
 from .loader import Corpus, load_corpus
 from .manifest import NoteRecord, NoteTypeRecord, fingerprint_note, template_fingerprint
 from .model import Deck, Question
@@ -217,8 +218,8 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
                 if progress:
                     progress(done, total)
             label = version_label(deck, notes, nt_record)
-            description = workers.block("\n\n".join(
-                filter(None, [deck.description.strip(), version_line(deck, label)])))
+            description = inert(workers.block("\n\n".join(
+                filter(None, [deck.description.strip(), version_line(deck, label)]))))
             packages.append((out_dir / package_name(deck, label, selection), deck,
                              [n.data for n in notes], description))
 
