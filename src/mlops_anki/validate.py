@@ -52,7 +52,15 @@ def validate(decks: Iterable[Deck]) -> list[Problem]:
     decks = list(decks)
     bash = check_bash_all(_bash_sources(decks))
     problems: list[Problem] = []
+    seen: dict[str, Deck] = {}
     for deck in decks:
+        # The deck id names the package file and namespaces every note's GUID: two folders
+        # with one id would overwrite each other's .apkg and share note identities.
+        if deck.id in seen:
+            problems.append(deck.doc.problem(("id",), (
+                f"duplicate deck id {deck.id!r}; also used by {seen[deck.id].path}")))
+        else:
+            seen[deck.id] = deck
         problems.extend(_check_deck(deck, bash))
     return problems
 
@@ -161,6 +169,12 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
         if not low <= lines <= high:
             yield _warn(doc, key, f"code[{i}] has {lines} lines; expected {low}-{high}")
 
+    if not _VISIBLE_RE.search(_NOT_SHOWN_RE.sub("", q.question)):
+        yield doc.problem(("question",), (
+            f"question {q.question!r} shows no letter or digit once rendered; Anki would "
+            "store the note with an empty first field (the field that names it in the "
+            "browser and that duplicates are checked on)"))
+
     fields = _markdown_fields(q)
     filler = _may_hold_filler("\n".join(text for _, text in fields))
     for key, text in fields:
@@ -194,6 +208,13 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
                                                        f"used by follow_ups[{seen[f.id]}]")
         elif f.id:
             seen[f.id] = i
+
+
+# What a rendered question does not show: character references (&nbsp;), link targets and
+# code spans of spaces. Anki strips tags, decodes entities and trims whitespace before it
+# calls a first field empty (rslib/src/notes/mod.rs, note_fields_check).
+_NOT_SHOWN_RE = re.compile(r"&#?[A-Za-z0-9]{1,32};?|\]\([^()]*\)|<[^<>]*>")
+_VISIBLE_RE = re.compile(r"[^\W_]")
 
 
 def _may_hold_filler(text: str) -> bool:
