@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -57,12 +58,83 @@ def _genanki_model(nt: NoteType) -> genanki.Model:
     )
 
 
+@dataclass(frozen=True)
+class StagedPackage:
+    """A package written in full beside its target under a temporary name, not yet in place.
+
+    Writing every package of a build first and renaming them only then means a failure
+    (disk full, a folder not writable) leaves every earlier package as it was."""
+
+    target: Path
+    temp: Path
+
+    def commit(self) -> int:
+        """Move the package into place (an atomic rename); return its size in bytes."""
+        try:
+            os.replace(self.temp, self.target)
+            return self.target.stat().st_size
+        except OSError as exc:
+            self.discard()
+            raise BuildError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
+
+    def discard(self) -> None:
+        """Remove the temporary file; the target is left as it was."""
+        self.temp.unlink(missing_ok=True)
+
+
+# ".<target name>.<pid of the writing process>.<random>.tmp", see _temporary.
+_TEMP_RE = re.compile(r"\..+\.apkg\.([0-9]+)\.[^.]+\.tmp")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete temporary packages in ``folder`` left by builds that were killed mid-write
+    (their process no longer exists); return what was deleted.
+
+    A running build's temporary files are kept: the process id in each name says whose it
+    is. Only on POSIX, where asking whether a process exists is harmless."""
+    if os.name != "posix" or not folder.is_dir():
+        return []
+    removed = []
+    for path in folder.iterdir():
+        m = _TEMP_RE.fullmatch(path.name)
+        if m is None or not path.is_file() or _process_exists(int(m.group(1))):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue  # not ours to force; the next build tries again
+        removed.append(path)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a number no process can have
+    return True
+
+
 def write_package(target: Path, *, note_type: NoteType, top_deck: str, description: str,
                   notes: list[NoteData], id_base: int) -> int:
     """Write ``notes`` to ``target`` atomically and return the file size in bytes.
 
     ``id_base`` (Unix seconds) seeds note and card ids, so that equal input gives equal ids.
     Raises BuildError (and leaves any existing ``target`` untouched) when writing fails.
+    """
+    return stage_package(target, note_type=note_type, top_deck=top_deck,
+                         description=description, notes=notes, id_base=id_base).commit()
+
+
+def stage_package(target: Path, *, note_type: NoteType, top_deck: str, description: str,
+                  notes: list[NoteData], id_base: int) -> StagedPackage:
+    """Write ``notes`` to a temporary file beside ``target``; ``commit()`` puts it in place.
+
+    Raises BuildError (nothing left behind, ``target`` untouched) when writing fails.
     """
     model = _genanki_model(note_type)
     decks = {top_deck: genanki.Deck(deck_id_for(top_deck), top_deck, description=description)}
@@ -77,7 +149,7 @@ def write_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
         with tempfile.TemporaryDirectory(prefix="mlops-anki-") as tmp:
             db_path = Path(tmp) / "collection.anki2"
             _write_collection(db_path, list(decks.values()), model, note_type.mod, notes, id_base)
-            return _write_zip_atomically(target, db_path)
+            return StagedPackage(target, _write_zip(target, db_path))
     except (OSError, sqlite3.Error) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise BuildError(f"cannot write {target}: {reason}") from exc
@@ -113,8 +185,11 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.M
         conn.close()
 
 
-def _write_zip_atomically(target: Path, db_path: Path) -> int:
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+def _write_zip(target: Path, db_path: Path) -> Path:
+    # The process id in the name lets a later build tell a killed build's leftovers from a
+    # running build's file (remove_stale_temporaries).
+    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
+                                    suffix=".tmp")
     tmp_path = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
@@ -134,8 +209,7 @@ def _write_zip_atomically(target: Path, db_path: Path) -> int:
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
-    return target.stat().st_size
+    return tmp_path
