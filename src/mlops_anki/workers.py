@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import threading
+import time
 from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -54,9 +56,16 @@ class Workers:
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:
+            # The build failed (a corpus error found while workers render ahead, an
+            # interrupt): their work is not needed, so stop them instead of waiting for it.
+            # ProcessPoolExecutor has no public way to do this before Python 3.14.
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(cancel_futures=True)
 
     def pool_for(self, notes: int) -> ProcessPoolExecutor | None:
         """The pool, if rendering ``notes`` notes should use one."""
@@ -65,7 +74,9 @@ class Workers:
         if self._pool is None:
             # "spawn": fresh, small workers on every platform, whatever threads we have.
             self._pool = ProcessPoolExecutor(min(self.jobs, notes // NOTES_PER_WORKER),
-                                             mp_context=multiprocessing.get_context("spawn"))
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_die_with_parent,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def render(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
@@ -100,6 +111,25 @@ def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
             yield from future.result()
         except BrokenProcessPool as exc:
             raise WorkerError(f"a rendering process stopped: {exc}") from exc
+
+
+PARENT_POLL = 0.1
+"""Seconds between a worker's checks that the build process still exists."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit soon after the build process is gone.
+
+    A process killed by SIGKILL or SIGTERM runs no cleanup, and a worker waiting on the task
+    queue holds that queue's write end itself, so it would never see end-of-file and would
+    wait forever. When the parent dies the worker is re-parented, so its parent id changes.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)  # no cleanup: nobody is left to receive the results
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
 def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
