@@ -136,6 +136,8 @@ def stage_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
 
     Raises BuildError (nothing left behind, ``target`` untouched) when writing fails.
     """
+    if target.is_dir():  # checked now: the rename that would fail comes after other packages'
+        raise BuildError(f"cannot write {target}: it is a folder")
     model = _genanki_model(note_type)
     decks = {top_deck: genanki.Deck(deck_id_for(top_deck), top_deck, description=description)}
     for note in notes:
