@@ -123,15 +123,17 @@ class DeckName(Text):
             anki = printable.strip(_ANKI_TRIM) or "blank"
             if anki == part:
                 continue
+            shown, stored = repr(part), repr(anki)
             if not printable.strip(_ANKI_TRIM):
                 why = "is empty (an extra '::'?)"
             elif printable != nfc:
                 why = "holds a control character (a newline?), which Anki removes"
             elif nfc != part:
                 why = "is not in Unicode NFC form, to which Anki converts it"
+                shown, stored = ascii(part), ascii(anki)  # they look alike when printed
             else:
                 why = "starts or ends with a space or ':', which Anki trims"
-            yield (), (f"deck name part {part!r} {why}; Anki would store it as {anki!r}, "
+            yield (), (f"deck name part {shown} {why}; Anki would store it as {stored}, "
                        "a deck other than the one named here"), False
             return
 
