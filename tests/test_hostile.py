@@ -50,6 +50,9 @@ def change_file(sample: Path, rel: str, change) -> None:
         path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
 
 
+# A snippet nested 3,000 levels deep, in lines short enough for the line limit.
+DEEP = ("      " + "[" * 1_000 + "\n") * 3 + ("      " + "]" * 1_000 + "\n") * 3
+
 # (family, case, file, change, expected problems "file:line:col: message" or a fragment)
 CASES: list[tuple[str, str, str, object, list[str]]] = [
     # 1. Live markup: code captions get the checks prose gets.
@@ -67,20 +70,19 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
     # 3. Tracebacks: every parser's failure is a located problem.
     ("traceback", "deep-json-snippet", Q2, replace(
         "  - language: yaml\n    caption: A Kubernetes object\n    source: |\n      apiVersion: v1",
-        "  - language: json\n    caption: Deep\n    source: |\n      " + "[" * 5_000
-        + "]" * 5_000), [
+        "  - language: json\n    caption: Deep\n    source: |\n" + DEEP), [
         f"{Q2}:16:7: json snippet does not parse: nested too deeply (or an expression too "
         "long) to parse; a snippet should be readable on a phone"]),
     ("traceback", "deep-toml-snippet", Q2, replace(
         "  - language: yaml\n    caption: A Kubernetes object\n    source: |\n      apiVersion: v1",
-        "  - language: toml\n    caption: Deep\n    source: |\n      a = " + "[" * 5_000
-        + "]" * 5_000), [
+        "  - language: toml\n    caption: Deep\n    source: |\n      a = " + DEEP.lstrip()), [
         f"{Q2}:16:7: toml snippet does not parse: nested too deeply"]),
     ("traceback", "deep-yaml-snippet", Q2, replace(
-        "      apiVersion: v1", "      deep: " + "[" * 5_000 + "]" * 5_000), [
+        "      apiVersion: v1", DEEP.rstrip("\n")), [
         f"{Q2}:16:7: yaml snippet does not parse: nested too deeply"]),
     ("traceback", "long-python-expression", Q1, replace(
-        "          return 2 * x", "          return " + "1 + " * 4_000 + "x"), [
+        "          return 2 * x", "          return (\n" + ("      " + "-" * 1999 + "\n") * 4
+        + "      x)"), [
         f"{Q1}:29:7: python snippet does not parse: nested too deeply (or an expression too "
         "long) to parse"]),
     ("traceback", "deep-list-in-explanation", Q3, replace(
@@ -108,18 +110,24 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
         "deck.yaml:8:12: topics.serving: expected text, found a lone surrogate U+DC00"]),
     # 4. Super-linear time: bounded inputs, refused with a position.
     ("time", "many-brackets", Q3, replace("  The third explanation has no code at all.",
-                                          "  " + "[" * 19_000), [
-        f"{Q3}:10:14: 19000 '[' in one field; expected at most 200 (Markdown link parsing "
+                                          ("  " + "[" * 1_000 + "\n") * 5), [
+        f"{Q3}:10:14: 5000 '[' in one field; expected at most 200 (Markdown link parsing "
         "slows down quadratically with them); put literal brackets in a code block"]),
     ("time", "many-image-openers", Q3, replace("  The third explanation has no code at all.",
-                                               "  " + "![" * 5_000 + "](x"), [
-        f"{Q3}:10:14: 5000 '[' in one field; expected at most 200"]),
+                                               ("  " + "![" * 500 + "](x\n") * 4), [
+        f"{Q3}:10:14: 2000 '[' in one field; expected at most 200"]),
     ("time", "many-link-openers", Q2, replace("  - Point one of the second question.",
-                                              "  - '" + "[a](" * 2_000 + "'"), [
-        f"{Q2}:7:5: 2000 '[' in one field; expected at most 200"]),
+                                              "  - '" + "[a](" * 400 + "'"), [
+        f"{Q2}:7:5: 400 '[' in one field; expected at most 200"]),
     ("time", "text-too-long", Q3, replace("  The third explanation has no code at all.",
                                           "  " + "word " * 5_000), [
-        f"{Q3}:10:14: explanation: expected text of at most 20000 characters, found 25001"]),
+        f"{Q3}:10:14: explanation: expected text of at most 10000 characters, found 25001"]),
+    ("time", "too-many-lines", Q3, replace("  The third explanation has no code at all.",
+                                           "  =\n" * 5_000), [
+        f"{Q3}:10:14: explanation: expected text of at most 300 lines, found 5000"]),
+    ("time", "line-too-long", Q2, replace("      apiVersion: v1", "      a: " + "&" * 5_000), [
+        f"{Q2}:15:13: code[0].source: expected lines of at most 2000 characters, found 5003 in "
+        "line 1 of the text"]),
     # 5. Size after alias expansion.
     ("size", "alias-characters", Q2, lambda t: t.replace(
         "  - Point one of the second question.",

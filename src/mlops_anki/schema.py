@@ -26,9 +26,16 @@ CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A lone surrogate (from a YAML escape such as "\ud800") is not text: it cannot be encoded as
 # UTF-8, so Anki's database could not store it.
 SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
-MAX_TEXT = 20_000
-"""Longest text value, in characters. The longest explanation in the shipped corpus has
-under 3,000; the limit bounds what one field can cost to check and render."""
+MAX_TEXT = 10_000
+"""Longest text value, in characters; the longest in the shipped corpus has under 3,000.
+With MAX_LINES and MAX_LINE it bounds what one value can cost to check and render:
+Python-Markdown and some Pygments lexers take time quadratic in a field's length or line
+count (19,000 '=' lines took 35 s, a YAML snippet of 20,000 '&' 8 s); within these limits a
+field takes well under a second whatever it holds."""
+MAX_LINES = 300
+"""Most lines in one text value (the longest explanation in the shipped corpus has under 60)."""
+MAX_LINE = 2_000
+"""Longest line in a text value, in characters (the shipped corpus: under 400)."""
 MAX_NUMBER = 1_000_000
 
 LANGUAGES = ("python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text")
@@ -89,6 +96,14 @@ class Text(Kind):
         elif len(value) > MAX_TEXT:
             yield (), (f"expected text of at most {MAX_TEXT} characters, found "
                        f"{len(value)}"), False
+        elif value.count("\n") >= MAX_LINES or len(value) > MAX_LINE:
+            lines = value.splitlines()
+            longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+            if len(lines) > MAX_LINES:
+                yield (), f"expected text of at most {MAX_LINES} lines, found {len(lines)}", False
+            elif len(lines[longest]) > MAX_LINE:
+                yield (), (f"expected lines of at most {MAX_LINE} characters, found "
+                           f"{len(lines[longest])} in line {longest + 1} of the text"), False
 
 
 class Slug(Kind):
