@@ -543,3 +543,25 @@ def test_inert_is_idempotent_and_leaves_nothing_live(text):
     assert not any(_MATHJAX_DELIMITER.search(t) for t in mathjax_strings(once))
     visible = html.unescape(re.sub(r"<[^>]*>", "", once))
     assert visible == html.unescape(re.sub(r"<[^>]*>", "", text))
+
+
+def test_a_renderer_that_still_recurses_is_a_problem_not_a_traceback(decks, sample, tmp_path,
+                                                                     monkeypatch):
+    """Validation bounds the renderer's input; should Markdown still recurse too deep on
+    something, the build names the question instead of printing a traceback."""
+    from mlops_anki import workers
+    from mlops_anki.build import build
+    from mlops_anki.errors import CorpusError
+
+    def recurse(deck, q, renderer):
+        if q.id == "second-question":
+            raise RecursionError("maximum recursion depth exceeded")
+        return ["x"] * 12
+
+    monkeypatch.setattr(workers, "note_fields", recurse)  # (worker processes share _fields)
+    with pytest.raises(CorpusError) as info:
+        build(decks, tmp_path / "out", now=NOW)
+    assert [str(p) for p in info.value.problems] == [
+        f"{sample / Q2}:1:1: cannot render this question: nested too deeply for the Markdown "
+        "renderer; simplify its lists and quotes"]
+    assert not (tmp_path / "out").exists()

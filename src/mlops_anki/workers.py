@@ -18,7 +18,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .errors import WorkerError
+from .errors import CorpusError, WorkerError
 from .model import Deck, Question
 from .notetype import note_fields
 from .render import Renderer
@@ -87,7 +87,7 @@ class Workers:
         """
         pool = self.pool_for(len(questions))
         if pool is None:
-            return (note_fields(deck, q, self.renderer) for q in questions)
+            return _checked(questions, (_fields(deck, q, self.renderer) for q in questions))
         # Workers need the content only; the positions (most of a question's memory) stay here.
         deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
         try:
@@ -98,14 +98,36 @@ class Workers:
             ]
         except BrokenProcessPool as exc:
             raise WorkerError(f"a rendering process stopped: {exc}") from exc
-        return _results(futures)
+        return _checked(questions, _results(futures))
 
     def block(self, text: str) -> str:
         """Render block Markdown here, in this process (see ``Renderer.block``)."""
         return self.renderer.block(text)
 
 
-def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
+def _fields(deck: Deck, q: Question, renderer: Renderer) -> list[str] | str:
+    """``q``'s fields, or why they could not be rendered.
+
+    Validation bounds what reaches the renderer (length, lines, nesting, brackets), so this
+    is a last line of defence: a renderer that still recurses too deep or runs out of
+    memory on some input reports the question instead of a traceback."""
+    try:
+        return note_fields(deck, q, renderer)
+    except RecursionError:
+        return "nested too deeply for the Markdown renderer; simplify its lists and quotes"
+    except MemoryError:
+        return "ran out of memory while rendering it"
+
+
+def _checked(questions: Sequence[Question],
+             results: Iterator[list[str] | str]) -> Iterator[list[str]]:
+    for q, fields in zip(questions, results):
+        if isinstance(fields, str):
+            raise CorpusError([q.doc.problem((), f"cannot render this question: {fields}")])
+        yield fields
+
+
+def _results(futures: list[Future[list[list[str] | str]]]) -> Iterator[list[str] | str]:
     for future in futures:
         try:
             yield from future.result()
@@ -132,8 +154,8 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
+def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str] | str]:
     global _worker_renderer
     if _worker_renderer is None:
         _worker_renderer = Renderer()
-    return [note_fields(deck, q, _worker_renderer) for q in questions]
+    return [_fields(deck, q, _worker_renderer) for q in questions]
