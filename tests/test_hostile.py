@@ -376,6 +376,10 @@ def package_times(apkg: Path, tmp_path: Path) -> dict[str, list[int]]:
         "card id (ms)": [r[0] for r in db.execute("SELECT id FROM cards")],
         "note type mod": [m["mod"] for m in json.loads(
             db.execute("SELECT models FROM col").fetchone()[0]).values()],
+        "deck mod": [d["mod"] for d in json.loads(
+            db.execute("SELECT decks FROM col").fetchone()[0]).values() if d["id"] != 1],
+        "collection crt and mod (ms)": [v * (1 if i else 1000) for i, v in enumerate(
+            db.execute("SELECT crt, mod FROM col").fetchone())],
     }
     db.close()
     return times
