@@ -60,14 +60,14 @@ def find_deck_dirs(root: Path) -> list[Path]:
     return sorted(p for p in root.iterdir() if p.is_dir() and is_deck(p))
 
 
-def _listing(folder: Path, problems: list[Problem]) -> list[Path]:
-    """The sorted entries of ``folder``, or none and a problem when it cannot be listed."""
+def _listing(folder: Path, problems: list[Problem]) -> list[Path] | None:
+    """The sorted entries of ``folder``, or None and a problem when it cannot be listed."""
     try:
         return sorted(folder.iterdir())
     except OSError as exc:
         problems.append(Problem(folder, 0, 0, f"cannot list the folder: "
                                               f"{exc.strerror or exc}"))
-        return []
+        return None
 
 
 def load_corpus(root: Path) -> Corpus:
@@ -111,7 +111,10 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
         problems.append(Problem(qdir, 0, 0, "questions folder is missing; expected "
                                             "one YAML file per question in it"))
     else:
-        for path in _listing(qdir, problems):
+        entries = _listing(qdir, problems)
+        if entries is None:
+            broken_ids.add(None)  # which questions exist is unknown: judge no released id
+        for path in entries or ():
             # Any other spelling of the suffix (.yml, .YAML) would be skipped silently.
             if (path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml") or (
                     path.suffix == ".yaml" and not path.is_file()):
