@@ -134,6 +134,15 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
         "  - &big '" + "x" * 20_000 + "'") + "extra: [" + ", ".join(["*big"] * 40) + "]\n", [
         f"{Q2}:7:5: document expands to more than 524288 characters of text (alias bomb?); "
         "aliases must not multiply the content"]),
+    ("size", "alias-of-a-list", Q3, lambda t: t.replace(
+        "mistakes:\n  - Mistake one.\n  - Mistake two.\n",
+        "mistakes: &m\n" + "".join(f"  - '{i}{'y' * 9_000}'\n" for i in range(5)))
+        + "extra: [" + ", ".join(["*m"] * 12) + "]\n", [
+        f"{Q3}:16:5: document expands to more than 524288 characters of text"]),
+    ("size", "alias-in-deck-yaml", "deck.yaml", lambda t: t.replace(
+        "serving: Online and batch inference", "serving: &d '" + "z" * 9_000 + "'")
+        + "extra: {" + ", ".join(f"k{i}: *d" for i in range(60)) + "}\n", [
+        "deck.yaml:8:12: document expands to more than 524288 characters of text"]),
     # 6. Identity.
     ("identity", "id-final-newline", Q2, replace("id: second-question",
                                                  'id: "second-question\\n"'), [
