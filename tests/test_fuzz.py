@@ -213,7 +213,8 @@ sde_values = st.one_of(
     st.integers(-10**12, 10**12).map(str),
     st.integers(0, 4_000_000_000).map(lambda n: f" {n}\n"),
     st.text(max_size=12),
-    st.sampled_from(["0", "1", "999999999", "1000000000", "1e9", "0x10", "١٢٣٤٥٦٧٨٩٠", ""]),
+    st.sampled_from(["0", "1", "999999999", "1000000000", "1e9", "0x10", "١٢٣٤٥٦٧٨٩٠",
+                     ""]),
 )
 
 

@@ -153,8 +153,8 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
     ("identity", "topic-final-newline", Q3, replace("topics: [serving]",
                                                     'topics: ["serving\\n"]'), [
         f"{Q3}:4:10: topics[0]: expected a slug"]),
-    ("identity", "follow-up-id-newline", Q3, replace("  - question: Is there code?",
-                                                     '  - id: "code\\n"\n    question: Is there code?'), [
+    ("identity", "follow-up-id-newline", Q3, replace(
+        "  - question: Is there code?", '  - id: "code\\n"\n    question: Is there code?'), [
         f"{Q3}:16:9: follow_ups[0].id: expected a slug"]),
     ("identity", "deck-id-300-characters", "deck.yaml", replace("id: sample", "id: " + "s" * 300), [
         "deck.yaml:1:5: id: expected a slug of at most 64 characters, found 300"]),
@@ -546,7 +546,8 @@ def test_the_deck_description_is_inert(hostile_markup, tmp_path):
 
 
 @pytest.mark.parametrize("text", [
-    "\\(x\\)", "&#92;(x&#x5c;)", "&bsol;[x&bsol;]", "[sound:a]", "[SOUND:a]", "[anki:tts]x[/anki:tts]",
+    "\\(x\\)", "&#92;(x&#x5c;)", "&bsol;[x&bsol;]", "[sound:a]", "[SOUND:a]",
+    "[anki:tts]x[/anki:tts]",
     "[LaTeX]x[/LaTeX]", "[$$]x[/$$]", "[[type:Id]]", '<a href="https://e.com/[sound:a]">\\(</a>',
     "&#91;sound:x]", "\\\\(", "&amp;#92;(", "plain [text] (here)",
 ])
