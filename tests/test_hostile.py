@@ -340,8 +340,10 @@ def test_a_killed_builds_temporary_file_is_removed(decks, tmp_path):
 
     out = tmp_path / "dist"
     out.mkdir()
-    stale = out / f".{APKG}.{_dead_pid()}.k1ll3d.tmp"
-    stale.write_bytes(b"half a zip")
+    dead = _dead_pid()
+    for name in (f".{APKG}.{dead}.k1ll3d.tmp", f".{APKG}.{dead}.d4t4b4s3.tmp",
+                 f".{APKG}.{dead}.d4t4b4s3.tmp-journal"):
+        (out / name).write_bytes(b"half a zip, a database, its journal")
     alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
         running = out / f".{APKG}.{alive.pid}.runn1n.tmp"

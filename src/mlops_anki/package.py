@@ -82,8 +82,9 @@ class StagedPackage:
         self.temp.unlink(missing_ok=True)
 
 
-# ".<target name>.<pid of the writing process>.<random>.tmp", see _temporary.
-_TEMP_RE = re.compile(r"\..+\.apkg\.([0-9]+)\.[^.]+\.tmp")
+# ".<target name>.<pid of the writing process>.<random>.tmp", see _temporary; SQLite adds
+# "-journal" to the database's while it writes.
+_TEMP_RE = re.compile(r"\..+\.apkg\.([0-9]+)\.[^.]+\.tmp(?:-journal)?")
 
 
 def remove_stale_temporaries(folder: Path) -> list[Path]:
@@ -148,10 +149,16 @@ def stage_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
 
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="mlops-anki-") as tmp:
-            db_path = Path(tmp) / "collection.anki2"
+        # The database is a temporary file beside the target, named like the zip's, so that
+        # one killed mid-write (it reaches ~100 MB for a large deck) is also cleaned up by
+        # remove_stale_temporaries, which never looks in the system's temporary folder.
+        db_path = _temporary(target)
+        try:
             _write_collection(db_path, list(decks.values()), model, note_type.mod, notes, id_base)
             return StagedPackage(target, _write_zip(target, db_path))
+        finally:
+            db_path.unlink(missing_ok=True)
+            Path(f"{db_path}-journal").unlink(missing_ok=True)
     except (OSError, sqlite3.Error) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise BuildError(f"cannot write {target}: {reason}") from exc
@@ -187,14 +194,19 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.M
         conn.close()
 
 
+def _temporary(target: Path) -> Path:
+    """A new empty file beside ``target``: ``.<name>.<pid>.<random>.tmp``. The process id
+    lets a later build tell a killed build's leftovers from a running build's files."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
+                                suffix=".tmp")
+    os.close(fd)
+    return Path(name)
+
+
 def _write_zip(target: Path, db_path: Path) -> Path:
-    # The process id in the name lets a later build tell a killed build's leftovers from a
-    # running build's file (remove_stale_temporaries).
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
-                                    suffix=".tmp")
-    tmp_path = Path(tmp_name)
+    tmp_path = _temporary(target)
     try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+        with open(tmp_path, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
             for name, path in (("collection.anki2", db_path), ("media", None)):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
                 # zlib's default level: level 9 took twice as long (2.5 s on 10,000 notes)
