@@ -89,7 +89,7 @@ class Text(Kind):
         elif CONTROL_RE.search(value):
             char = CONTROL_RE.search(value).group(0)
             yield (), f"expected text without control characters, found {char!r}", False
-        elif SURROGATE_RE.search(value):
+        elif not value.isascii() and SURROGATE_RE.search(value):
             code = ord(SURROGATE_RE.search(value).group(0))
             yield (), (f"expected text, found a lone surrogate U+{code:04X} (half of a "
                        "UTF-16 pair, not a character); write the character itself"), False

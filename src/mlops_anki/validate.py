@@ -283,6 +283,10 @@ MAX_NESTING = 8
 """Deepest nesting of lists and block quotes in prose. Python-Markdown parses each level
 recursively (a few hundred levels overflow the stack) and in super-linear time."""
 _CONTAINER_RE = re.compile(r"(?:[-*+](?: +|$)|[0-9]{1,9}[.)](?: +|$)|> ?)")
+# A line nested deeper than MAX_NESTING starts with more than that many of these (each level
+# takes 4 spaces or a marker of at least one character): a cheap test that most fields fail.
+_MAYBE_DEEP_RE = re.compile(r"^(?:[ >*+-]|[0-9]{1,9}[.)]){%d}" % (MAX_NESTING + 1),
+                            re.MULTILINE)
 
 
 def _nesting(line: str) -> int:
@@ -311,7 +315,7 @@ def _check_bounds(doc, key: Key, text: str, in_fences: set[int]) -> Iterator[Pro
                                    f"{MAX_BRACKETS} (Markdown link parsing slows down "
                                    "quadratically with them); put literal brackets in a code "
                                    "block")
-    if not any(marker in text for marker in ("-", "*", "+", ">", ".", ")", "    ")):
+    if not _MAYBE_DEEP_RE.search(text):
         return
     for i, line in enumerate(lines if lines is not None else text.splitlines()):
         if i in in_fences or not line or line[0] not in " -*+>0123456789":
