@@ -93,17 +93,21 @@ def remove_stale_temporaries(folder: Path) -> list[Path]:
 
     A running build's temporary files are kept: the process id in each name says whose it
     is. Only on POSIX, where asking whether a process exists is harmless."""
-    if os.name != "posix" or not folder.is_dir():
+    if os.name != "posix":
         return []
     removed = []
-    for path in folder.iterdir():
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # no folder yet, or one we cannot list: writing will say what is wrong
+        return []
+    for path in entries:
         m = _TEMP_RE.fullmatch(path.name)
-        if m is None or not path.is_file() or _process_exists(int(m.group(1))):
+        if m is None or _process_exists(int(m.group(1))):
             continue
         try:
             path.unlink()
         except OSError:
-            continue  # not ours to force; the next build tries again
+            continue  # a folder, or not ours to remove: leave it
         removed.append(path)
     return removed
 
@@ -137,8 +141,6 @@ def stage_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
 
     Raises BuildError (nothing left behind, ``target`` untouched) when writing fails.
     """
-    if target.is_dir():  # checked now: the rename that would fail comes after other packages'
-        raise BuildError(f"cannot write {target}: it is a folder")
     model = _genanki_model(note_type)
     decks = {top_deck: genanki.Deck(deck_id_for(top_deck), top_deck, description=description)}
     for note in notes:
@@ -148,6 +150,8 @@ def stage_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
             model=model, fields=note.fields, guid=note.guid, tags=note.tags, due=note.due))
 
     try:
+        if target.is_dir():  # checked now: the rename that would fail comes after others'
+            raise BuildError(f"cannot write {target}: it is a folder")
         target.parent.mkdir(parents=True, exist_ok=True)
         # The database is a temporary file beside the target, named like the zip's, so that
         # one killed mid-write (it reaches ~100 MB for a large deck) is also cleaned up by
