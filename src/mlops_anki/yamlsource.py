@@ -201,10 +201,7 @@ class _Builder:
         if node.tag == _STR:  # what SafeConstructor returns for text, without its overhead
             return node.value
         value = self.constructor.construct_object(node, deep=True)
-        if node.tag in (_INT, _FLOAT, _BOOL) and not (
-                _SAME_INT.fullmatch(node.value) if node.tag == _INT
-                else node.value in _SAME_BOOL if node.tag == _BOOL
-                else "_" not in node.value and ":" not in node.value):
+        if not _same_in_yaml_1_2(node):
             fix = "write true or false" if node.tag == _BOOL else "write a plain decimal number"
             self.fail(node, f"{node.value!r} is read as {value!r} by YAML 1.1 (the YAML this "
                             f"tool reads) but differently by YAML 1.2; {fix}, or quote it if "
@@ -232,6 +229,17 @@ class _Builder:
             self.doc.keys[child] = pack(mark.line + 1, mark.column + 1)
             result[name] = self.build(value_node, child)
         return result
+
+
+def _same_in_yaml_1_2(node: yaml.ScalarNode) -> bool:
+    """False for a number or boolean that YAML 1.2 would read as another value or as text."""
+    if node.tag == _INT:
+        return _SAME_INT.fullmatch(node.value) is not None
+    if node.tag == _BOOL:
+        return node.value in _SAME_BOOL
+    if node.tag == _FLOAT:  # 1.1 only: base 60 (1:30.5) and digit separators (1_0.5)
+        return "_" not in node.value and ":" not in node.value
+    return True
 
 
 class _TooManyNodes(Exception):
