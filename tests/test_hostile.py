@@ -165,6 +165,8 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
         f"{Q2}:2:9: '1:05' is read as 65 by YAML 1.1"]),
     ("identity", "underscore-number", Q2, replace("number: 2", "number: 1_0"), [
         f"{Q2}:2:9: '1_0' is read as 10 by YAML 1.1"]),
+    ("identity", "sexagesimal-float", Q2, replace("number: 2", "number: 1:30.5"), [
+        f"{Q2}:2:9: '1:30.5' is read as 90.5 by YAML 1.1"]),
     ("identity", "binary-number", Q2, replace("number: 2", "number: 0b10"), [
         f"{Q2}:2:9: '0b10' is read as 2 by YAML 1.1"]),
     ("identity", "yaml11-boolean", Q2, replace("question: What does the second question ask?",
