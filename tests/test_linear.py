@@ -15,7 +15,7 @@ from mlops_anki.errors import CorpusError
 Q3 = "questions/003-third-question.yaml"
 RATIO = 25
 """How many times a normal build the worst input may take. Before the limits, the same
-inputs took from 100 to more than 10,000 times as long (minutes instead of 0.2 s)."""
+inputs took hundreds to thousands of times as long (tens of seconds to minutes)."""
 
 
 def lines(unit: str, per_line: int, count: int) -> str:
