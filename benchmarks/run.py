@@ -205,7 +205,9 @@ def main() -> None:
         if case.name.startswith("build") and "shipped" not in case.name:
             n = case.argv[-1].rsplit("/", 1)[-1]
             notes = work / f"notes-{n}.json"
-            notes_json(out / n / "synthetic.apkg", notes)
+            # The package is named by deck id and version (synthetic-unreleased.apkg).
+            (apkg,) = (out / n).glob("synthetic*.apkg")
+            notes_json(apkg, notes)
             floor = Case(f"genanki floor, {int(n):,} notes",
                          [sys.executable, str(HERE / "genanki_floor.py"), str(notes),
                           str(out / f"floor-{n}.apkg")], case.runs)

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, CorpusError, MlopsAnkiError, Problem, SelectionError, Severity
+from .inert import inert
 from .loader import Corpus, load_corpus
 from .manifest import NoteRecord, NoteTypeRecord, fingerprint_note, template_fingerprint
 from .model import Deck, Question
 from .notetype import SECTION_INDEXES, NoteType, note_type
-from .package import NoteData, guid_for, write_package
+from .package import NoteData, guid_for, remove_stale_temporaries, stage_package
 from .validate import validate
 from .workers import Workers
 
@@ -187,6 +188,10 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
     number. The workers are spawned, so a script calling this needs the usual
     ``if __name__ == "__main__":`` guard.
 
+    Every package is written in full under a temporary name before any is renamed into
+    place, so a build writes all of its packages or none. Temporary files left in
+    ``out_dir`` by an earlier build that was killed are removed.
+
     Raises CorpusError (nothing written) for a bad corpus or a selection that matches
     nothing, and BuildError when a file cannot be written (earlier files stay intact).
     """
@@ -204,7 +209,12 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
         rendering = [] if corpus.errors else [workers.render(deck, qs) for deck, qs in chosen]
         _validate(corpus, strict=strict)
         _check_selection(corpus, selection)
-        when = release_time(now)
+        current = now if now is not None else int(time.time())
+        when = release_time(current)
+        if when < EARLIEST_TIME:
+            raise MlopsAnkiError(f"the clock says {current}, before 2001-09-09; Anki builds "
+                                 "note ids from the build time. Fix the clock, or set "
+                                 "SOURCE_DATE_EPOCH to the time of the release")
         nt = note_type()
         nt = dataclasses.replace(nt, mod=min(nt.mod, when))
         nt_record = note_type_record(nt)
@@ -217,23 +227,63 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
                 done += 1
                 if progress:
                     progress(done, total)
+            _check_times(deck, notes, current)
             label = version_label(deck, notes, nt_record)
-            description = workers.block("\n\n".join(
-                filter(None, [deck.description.strip(), version_line(deck, label)])))
+            description = inert(workers.block("\n\n".join(
+                filter(None, [deck.description.strip(), version_line(deck, label)]))))
             packages.append((out_dir / package_name(deck, label, selection), deck,
                              [n.data for n in notes], description))
 
     if out_dir.exists() and not out_dir.is_dir():
         raise BuildError(f"{out_dir} is a file, not a folder; give --output a folder for "
                          "the .apkg files")
+    remove_stale_temporaries(out_dir)
+    staged = []
+    try:
+        for target, deck, data, description in packages:
+            staged.append(stage_package(target, note_type=nt, top_deck=deck.name,
+                                        description=description, notes=data,
+                                        id_base=max(n.mod for n in data)))
+    except BaseException:
+        for package in staged:
+            package.discard()
+        raise
     reports = []
-    for target, deck, data, description in packages:
-        size = write_package(target, note_type=nt, top_deck=deck.name, description=description,
-                             notes=data, id_base=max(n.mod for n in data))
+    for package, (target, deck, data, _) in zip(staged, packages):
+        # Only renames within one folder are left, which fail only if the folder is
+        # changed under us; the rest are then discarded rather than left behind.
+        try:
+            size = package.commit()
+        except BaseException:
+            for rest in staged[len(reports) + 1:]:
+                rest.discard()
+            raise
         reports.append(DeckReport(deck.id, target, size,
                                   dict(sorted(Counter(n.deck_name for n in data).items()))))
     warnings = [p for p in corpus.problems if p.severity is not Severity.ERROR]
     return BuildReport(reports, warnings)
+
+
+def _check_times(deck: Deck, notes: Sequence[BuiltNote], current: int) -> None:
+    """Every note's ``mod`` must be a time Anki can use: after 2001 and not in the future.
+
+    A release manifest recording a time later than now (a wrong clock at release, or a
+    hand edit) would otherwise reach Anki, which then never sees a later update as newer."""
+    problems = []
+    for n in notes:
+        mod = n.data.mod
+        if EARLIEST_TIME <= mod <= current:
+            continue
+        message = (f"note {n.question.id!r} would get mod {mod}, "
+                   + ("before 2001-09-09" if mod < EARLIEST_TIME else f"later than now ({current})")
+                   + "; Anki must never see a note from the future or before 2001. Its "
+                   "recorded release time is wrong (a clock set wrong at release, or an edit)")
+        if deck.manifest_doc is not None and n.question.id in deck.manifest.notes:
+            problems.append(deck.manifest_doc.problem(("notes", n.question.id, "mod"), message))
+        else:
+            problems.append(n.question.doc.problem(("id",), message))
+    if problems:
+        raise CorpusError(problems)
 
 
 def check_selection(corpus: Corpus, selection: Selection) -> None:

@@ -55,11 +55,24 @@ def find_deck_dirs(root: Path) -> list[Path]:
     A folder with a deck.yaml or a questions/ folder is a deck (so a lost deck.yaml is
     reported, not silently skipped)."""
     def is_deck(folder: Path) -> bool:
-        return (folder / DECK_FILE).is_file() or (folder / QUESTIONS_DIR).is_dir()
+        try:
+            return (folder / DECK_FILE).is_file() or (folder / QUESTIONS_DIR).is_dir()
+        except OSError:  # e.g. no permission to look inside: report it when loading
+            return True
 
     if is_deck(root):
         return [root]
     return sorted(p for p in root.iterdir() if p.is_dir() and is_deck(p))
+
+
+def _listing(folder: Path, problems: list[Problem]) -> list[Path] | None:
+    """The sorted entries of ``folder``, or None and a problem when it cannot be listed."""
+    try:
+        return sorted(folder.iterdir())
+    except OSError as exc:
+        problems.append(Problem(folder, 0, 0, f"cannot list the folder: "
+                                              f"{exc.strerror or exc}"))
+        return None
 
 
 def load_corpus(root: Path) -> Corpus:
@@ -70,12 +83,22 @@ def load_corpus(root: Path) -> Corpus:
         corpus.problems.append(Problem(root, 0, 0, f"decks folder {what}; expected a folder "
                                                    f"holding <deck>/{DECK_FILE}"))
         return corpus
-    deck_dirs = find_deck_dirs(root)
+    try:
+        deck_dirs = find_deck_dirs(root)
+    except OSError as exc:
+        corpus.problems.append(Problem(root, 0, 0, f"cannot list the decks folder: "
+                                                   f"{exc.strerror or exc}"))
+        return corpus
     if not deck_dirs:
         corpus.problems.append(Problem(root, 0, 0, f"no deck found; expected {DECK_FILE} here "
                                                    f"or in a sub-folder"))
     for deck_dir in deck_dirs:
-        deck = _load_deck(deck_dir, corpus.problems)
+        try:
+            deck = _load_deck(deck_dir, corpus.problems)
+        except OSError as exc:  # a folder or file that cannot even be looked at
+            where = Path(exc.filename) if exc.filename else deck_dir
+            corpus.problems.append(Problem(where, 0, 0, f"cannot read: {exc.strerror or exc}"))
+            continue
         if deck is not None:
             corpus.decks.append(deck)
     return corpus
@@ -93,8 +116,13 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
         problems.append(Problem(qdir, 0, 0, "questions folder is missing; expected "
                                             "one YAML file per question in it"))
     else:
-        for path in sorted(qdir.iterdir()):
-            if path.suffix in (".yml",) or (path.suffix == ".yaml" and not path.is_file()):
+        entries = _listing(qdir, problems)
+        if entries is None:
+            broken_ids.add(None)  # which questions exist is unknown: judge no released id
+        for path in entries or ():
+            # Any other spelling of the suffix (.yml, .YAML) would be skipped silently.
+            if (path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml") or (
+                    path.suffix == ".yaml" and not path.is_file()):
                 problems.append(Problem(path, 0, 0, "expected a regular file named *.yaml"))
             if path.suffix != ".yaml" or not path.is_file():
                 continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from .inert import inert
 from .model import Deck, Question
 from .render import Renderer, escape
 
@@ -87,7 +88,8 @@ def fingerprint() -> str:
 
 
 def note_fields(deck: Deck, q: Question, renderer: Renderer) -> list[str]:
-    """The HTML of each field of ``q``'s note, in FIELDS order."""
+    """The HTML of each field of ``q``'s note, in FIELDS order, made inert to Anki's own
+    markup (sound and TTS tags, LaTeX, MathJax: see ``inert.py``)."""
     def bullets(items: tuple[str, ...]) -> str:
         if not items:
             return ""
@@ -118,4 +120,4 @@ def note_fields(deck: Deck, q: Question, renderer: Renderer) -> list[str]:
         "Id": escape(q.id),
         "Extra": "",
     }
-    return [values[name] for name in FIELDS]
+    return [inert(values[name]) for name in FIELDS]

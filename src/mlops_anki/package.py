@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -57,12 +58,88 @@ def _genanki_model(nt: NoteType) -> genanki.Model:
     )
 
 
+@dataclass(frozen=True)
+class StagedPackage:
+    """A package written in full beside its target under a temporary name, not yet in place.
+
+    Writing every package of a build first and renaming them only then means a failure
+    (disk full, a folder not writable) leaves every earlier package as it was."""
+
+    target: Path
+    temp: Path
+
+    def commit(self) -> int:
+        """Move the package into place (an atomic rename); return its size in bytes."""
+        try:
+            os.replace(self.temp, self.target)
+            return self.target.stat().st_size
+        except OSError as exc:
+            self.discard()
+            raise BuildError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
+
+    def discard(self) -> None:
+        """Remove the temporary file; the target is left as it was."""
+        self.temp.unlink(missing_ok=True)
+
+
+# ".<target name>.<pid of the writing process>.<random>.tmp", see _temporary; SQLite adds
+# "-journal" to the database's while it writes.
+_TEMP_RE = re.compile(r"\..+\.apkg\.([0-9]+)\.[^.]+\.tmp(?:-journal)?")
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Delete temporary packages in ``folder`` left by builds that were killed mid-write
+    (their process no longer exists); return what was deleted.
+
+    A running build's temporary files are kept: the process id in each name says whose it
+    is. Only on POSIX, where asking whether a process exists is harmless."""
+    if os.name != "posix":
+        return []
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:  # no folder yet, or one we cannot list: writing will say what is wrong
+        return []
+    for path in entries:
+        m = _TEMP_RE.fullmatch(path.name)
+        if m is None or _process_exists(int(m.group(1))):
+            continue
+        try:
+            path.unlink()
+        except OSError:
+            continue  # a folder, or not ours to remove: leave it
+        removed.append(path)
+    return removed
+
+
+def _process_exists(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # another user's process, or a number no process can have
+    return True
+
+
 def write_package(target: Path, *, note_type: NoteType, top_deck: str, description: str,
                   notes: list[NoteData], id_base: int) -> int:
     """Write ``notes`` to ``target`` atomically and return the file size in bytes.
 
     ``id_base`` (Unix seconds) seeds note and card ids, so that equal input gives equal ids.
     Raises BuildError (and leaves any existing ``target`` untouched) when writing fails.
+    """
+    return stage_package(target, note_type=note_type, top_deck=top_deck,
+                         description=description, notes=notes, id_base=id_base).commit()
+
+
+def stage_package(target: Path, *, note_type: NoteType, top_deck: str, description: str,
+                  notes: list[NoteData], id_base: int) -> StagedPackage:
+    """Write ``notes`` to a temporary file beside ``target``; ``commit()`` puts it in place.
+
+    Raises BuildError (nothing left behind, ``target`` untouched) when writing fails.
     """
     model = _genanki_model(note_type)
     decks = {top_deck: genanki.Deck(deck_id_for(top_deck), top_deck, description=description)}
@@ -73,11 +150,19 @@ def write_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
             model=model, fields=note.fields, guid=note.guid, tags=note.tags, due=note.due))
 
     try:
+        if target.is_dir():  # checked now: the rename that would fail comes after others'
+            raise BuildError(f"cannot write {target}: it is a folder")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(prefix="mlops-anki-") as tmp:
-            db_path = Path(tmp) / "collection.anki2"
+        # The database is a temporary file beside the target, named like the zip's, so that
+        # one killed mid-write (it reaches ~100 MB for a large deck) is also cleaned up by
+        # remove_stale_temporaries, which never looks in the system's temporary folder.
+        db_path = _temporary(target)
+        try:
             _write_collection(db_path, list(decks.values()), model, note_type.mod, notes, id_base)
-            return _write_zip_atomically(target, db_path)
+            return StagedPackage(target, _write_zip(target, db_path))
+        finally:
+            db_path.unlink(missing_ok=True)
+            Path(f"{db_path}-journal").unlink(missing_ok=True)
     except (OSError, sqlite3.Error) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
         raise BuildError(f"cannot write {target}: {reason}") from exc
@@ -113,11 +198,19 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.M
         conn.close()
 
 
-def _write_zip_atomically(target: Path, db_path: Path) -> int:
-    fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    tmp_path = Path(tmp_name)
+def _temporary(target: Path) -> Path:
+    """A new empty file beside ``target``: ``.<name>.<pid>.<random>.tmp``. The process id
+    lets a later build tell a killed build's leftovers from a running build's files."""
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
+                                suffix=".tmp")
+    os.close(fd)
+    return Path(name)
+
+
+def _write_zip(target: Path, db_path: Path) -> Path:
+    tmp_path = _temporary(target)
     try:
-        with os.fdopen(fd, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
+        with open(tmp_path, "wb") as raw, zipfile.ZipFile(raw, "w") as zf:
             for name, path in (("collection.anki2", db_path), ("media", None)):
                 info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
                 # zlib's default level: level 9 took twice as long (2.5 s on 10,000 notes)
@@ -134,8 +227,7 @@ def _write_zip_atomically(target: Path, db_path: Path) -> int:
         with open(tmp_path, "rb") as fh:
             os.fsync(fh.fileno())
         os.chmod(tmp_path, 0o644)
-        os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
-    return target.stat().st_size
+    return tmp_path

@@ -9,14 +9,33 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+"""A slug, always matched in full (``fullmatch``): with ``match`` and ``$``, a final newline
+would pass and reach tags and file names."""
+MAX_SLUG = 64
+"""Longest slug: a deck id is part of a file name (at most 255 bytes) and every id is part of
+tags and GUIDs; the shipped ones are under 40 characters."""
 # Control characters would corrupt an Anki note (fields are joined with \x1f).
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A lone surrogate (from a YAML escape such as "\ud800") is not text: it cannot be encoded as
+# UTF-8, so Anki's database could not store it.
+SURROGATE_RE = re.compile(r"[\ud800-\udfff]")
+MAX_TEXT = 10_000
+"""Longest text value, in characters; the longest in the shipped corpus has under 3,000.
+With MAX_LINES and MAX_LINE it bounds what one value can cost to check and render:
+Python-Markdown and some Pygments lexers take time quadratic in a field's length or line
+count (19,000 '=' lines took 35 s, a YAML snippet of 20,000 '&' 8 s); within these limits a
+field takes well under a second whatever it holds."""
+MAX_LINES = 300
+"""Most lines in one text value (the longest explanation in the shipped corpus has under 60)."""
+MAX_LINE = 2_000
+"""Longest line in a text value, in characters (the shipped corpus: under 400)."""
 MAX_NUMBER = 1_000_000
 
 LANGUAGES = ("python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text")
@@ -70,6 +89,21 @@ class Text(Kind):
         elif CONTROL_RE.search(value):
             char = CONTROL_RE.search(value).group(0)
             yield (), f"expected text without control characters, found {char!r}", False
+        elif not value.isascii() and SURROGATE_RE.search(value):
+            code = ord(SURROGATE_RE.search(value).group(0))
+            yield (), (f"expected text, found a lone surrogate U+{code:04X} (half of a "
+                       "UTF-16 pair, not a character); write the character itself"), False
+        elif len(value) > MAX_TEXT:
+            yield (), (f"expected text of at most {MAX_TEXT} characters, found "
+                       f"{len(value)}"), False
+        elif value.count("\n") >= MAX_LINES or len(value) > MAX_LINE:
+            lines = value.splitlines()
+            longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+            if len(lines) > MAX_LINES:
+                yield (), f"expected text of at most {MAX_LINES} lines, found {len(lines)}", False
+            elif len(lines[longest]) > MAX_LINE:
+                yield (), (f"expected lines of at most {MAX_LINE} characters, found "
+                           f"{len(lines[longest])} in line {longest + 1} of the text"), False
 
 
 class Slug(Kind):
@@ -78,8 +112,53 @@ class Slug(Kind):
     expected = "a slug (lowercase letters, digits and hyphens, like 'canary-deployment')"
 
     def check(self, value: Any) -> Iterator[Issue]:
-        if not isinstance(value, str) or not SLUG_RE.match(value):
+        if not isinstance(value, str) or not SLUG_RE.fullmatch(value):
             yield from self._mismatch(value)
+        elif len(value) > MAX_SLUG:
+            yield (), f"expected a slug of at most {MAX_SLUG} characters, found {len(value)}", False
+
+
+class DeckName(Text):
+    """An Anki deck name that Anki stores exactly as written: '::' separates subdecks."""
+
+    expected = "a deck name (text; '::' separates subdecks)"
+
+    def check(self, value: Any) -> Iterator[Issue]:
+        issues = list(super().check(value))
+        if issues:
+            yield from issues
+            return
+        # Anki rewrites each part of a name (rslib/src/decks/name.rs,
+        # normalized_deck_name_component): NFC, ASCII control characters removed, whitespace
+        # and ':' trimmed, an empty part named "blank". Decks are matched by name, so a
+        # rewritten name would not be the deck the build and the learner's notes refer to.
+        for part in value.strip().split("::"):  # the loader strips the whole name
+            nfc = unicodedata.normalize("NFC", part)
+            printable = "".join(c for c in nfc if c >= "\x80" or c.isprintable())
+            anki = printable.strip(_ANKI_TRIM) or "blank"
+            if anki == part:
+                continue
+            shown, stored = repr(part), repr(anki)
+            if not printable.strip(_ANKI_TRIM):
+                why = "is empty (an extra '::'?)"
+            elif printable != nfc:
+                why = "holds a control character (a newline?), which Anki removes"
+            elif nfc != part:
+                why = "is not in Unicode NFC form, to which Anki converts it"
+                shown, stored = ascii(part), ascii(anki)  # they look alike when printed
+            else:
+                why = "starts or ends with a space or ':', which Anki trims"
+            yield (), (f"deck name part {shown} {why}; Anki would store it as {stored}, "
+                       "a deck other than the one named here"), False
+            return
+
+
+def _anki_trim_chars() -> str:
+    # Rust's char::is_whitespace (Unicode White_Space) plus ':', as Anki trims them.
+    return "".join(c for c in map(chr, range(0x3000 + 1)) if c.isspace()) + ":"
+
+
+_ANKI_TRIM = _anki_trim_chars()
 
 
 class Number(Kind):
@@ -254,7 +333,7 @@ QUESTION = Record("a question file", (
 
 DECK = Record("deck.yaml", (
     Field("id", Slug(), "Permanent slug of the deck; part of every note GUID. Never change it."),
-    Field("name", Text(), "Top-level Anki deck name; subdecks are '<name>::<Difficulty>'."),
+    Field("name", DeckName(), "Top-level Anki deck name; subdecks are '<name>::<Difficulty>'."),
     Field("description", Text(), "Markdown shown on Anki's deck overview; short, no images.",
           required=False),
     Field("tag_prefix", Slug(), "Every tag the deck writes starts with '<tag_prefix>::'."),

@@ -56,7 +56,15 @@ def validate(decks: Iterable[Deck]) -> list[Problem]:
     sources = list(_bash_sources(decks))
     bash = check_bash_all(sources)
     problems: list[Problem] = []
+    seen: dict[str, Deck] = {}
     for deck in decks:
+        # The deck id names the package file and namespaces every note's GUID: two folders
+        # with one id would overwrite each other's .apkg and share note identities.
+        if deck.id in seen:
+            problems.append(deck.doc.problem(("id",), (
+                f"duplicate deck id {deck.id!r}; also used by {seen[deck.id].path}")))
+        else:
+            seen[deck.id] = deck
         problems.extend(_check_deck(deck, bash))
     if sources and bash_executable() is None:
         # Degrade, never lie: the snippets are not blamed for a tool this machine lacks.
@@ -174,6 +182,8 @@ def _markdown_fields(q: Question) -> list[tuple[Key, str]]:
     for i, f in enumerate(q.follow_ups):
         fields += [(("follow_ups", i, "question"), f.question),
                    (("follow_ups", i, "answer"), f.answer)]
+    # Captions are rendered as inline Markdown, so they get every check prose gets.
+    fields += [(("code", i, "caption"), s.caption) for i, s in enumerate(q.code) if s.caption]
     return fields
 
 
@@ -196,6 +206,12 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
         low, high = SNIPPET_LINES
         if not low <= lines <= high:
             yield _warn(doc, key, f"code[{i}] has {lines} lines; expected {low}-{high}")
+
+    if not _VISIBLE_RE.search(_NOT_SHOWN_RE.sub("", q.question)):
+        yield doc.problem(("question",), (
+            f"question {q.question!r} shows no letter or digit once rendered; Anki would "
+            "store the note with an empty first field (the field that names it in the "
+            "browser and that duplicates are checked on)"))
 
     fields = _markdown_fields(q)
     filler = _may_hold_filler("\n".join(text for _, text in fields))
@@ -230,6 +246,13 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
                                                        f"used by follow_ups[{seen[f.id]}]")
         elif f.id:
             seen[f.id] = i
+
+
+# What a rendered question does not show: character references (&nbsp;), link targets and
+# code spans of spaces. Anki strips tags, decodes entities and trims whitespace before it
+# calls a first field empty (rslib/src/notes/mod.rs, note_fields_check).
+_NOT_SHOWN_RE = re.compile(r"&#?[A-Za-z0-9]{1,32};?|\]\([^()]*\)|<[^<>]*>")
+_VISIBLE_RE = re.compile(r"[^\W_]")
 
 
 def _may_hold_filler(text: str) -> bool:
@@ -283,6 +306,7 @@ def _check_markdown(doc, key: Key, text: str,
         elif language in SYNTAX_CHECKED:
             for p in check_syntax(doc, key, language, body, bash=bash):
                 yield _shift(doc, key, p, start + 1)
+    yield from _check_bounds(doc, key, text, in_fences)
     if "<" not in text and "](" not in text and "]:" not in text:
         return  # nothing that could be markup, links or images
     for i, line in enumerate(text.splitlines()):
@@ -290,16 +314,103 @@ def _check_markdown(doc, key: Key, text: str,
             yield from _check_prose(doc, key, i + 1, line)
 
 
-_CODE_SPAN_RE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+MAX_BRACKETS = 200
+"""Most '[' in one field's prose. Python-Markdown's link parsing takes time quadratic in
+their number (20,000 took minutes); a real field has a handful."""
+MAX_NESTING = 8
+"""Deepest nesting of lists and block quotes in prose. Python-Markdown parses each level
+recursively (a few hundred levels overflow the stack) and in super-linear time."""
+_CONTAINER_RE = re.compile(r"(?:[-*+](?: +|$)|[0-9]{1,9}[.)](?: +|$)|> ?)")
+# A line nested deeper than MAX_NESTING starts with more than that many of these (each level
+# takes 4 spaces or a marker of at least one character): a cheap test that most fields fail.
+_MAYBE_DEEP_RE = re.compile(r"^(?:[ >*+-]|[0-9]{1,9}[.)]){%d}" % (MAX_NESTING + 1),
+                            re.MULTILINE)
+
+
+def _nesting(line: str) -> int:
+    """How deeply ``line`` nests lists and quotes: a level per 4 spaces of indentation (as
+    Python-Markdown counts) and one per list or quote marker that opens it."""
+    stripped = line.lstrip(" ")
+    depth, pos = (len(line) - len(stripped)) // 4, 0
+    while m := _CONTAINER_RE.match(stripped, pos):
+        depth += 1
+        pos = m.end()
+        while pos < len(stripped) and stripped[pos] == " ":  # indentation after a marker
+            pos += 1
+    return depth
+
+
+def _check_bounds(doc, key: Key, text: str, in_fences: set[int]) -> Iterator[Problem]:
+    """Refuse prose that would make rendering super-linear or recursive (see the limits)."""
+    brackets = text.count("[")
+    lines = None
+    if brackets > MAX_BRACKETS:
+        lines = text.splitlines()
+        prose = [_blank_code_spans(line) for i, line in enumerate(lines) if i not in in_fences]
+        brackets = sum(line.count("[") for line in prose)
+        if brackets > MAX_BRACKETS:
+            yield doc.problem(key, f"{brackets} '[' in one field; expected at most "
+                                   f"{MAX_BRACKETS} (Markdown link parsing slows down "
+                                   "quadratically with them); put literal brackets in a code "
+                                   "block")
+    if not _MAYBE_DEEP_RE.search(text):
+        return
+    for i, line in enumerate(lines if lines is not None else text.splitlines()):
+        if i in in_fences or not line or line[0] not in " -*+>0123456789":
+            continue
+        depth = _nesting(line)
+        if depth > MAX_NESTING:
+            fl, fc = doc.where_in_text(key, i + 1, 1)
+            yield Problem(doc.path, fl, fc, f"lists or quotes nested {depth} levels deep; "
+                                            f"expected at most {MAX_NESTING}")
+            return  # once is enough: the next lines are usually just as deep
+
+
 _HTML_RE = re.compile(r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
-_IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)?")
-_LINK_RE = re.compile(r"\]\(\s*<?([^)\s>]*)|^\s*\[[^\]]+\]:\s*<?(\S*?)>?\s*$|<([A-Za-z][\w+.-]*:[^<>\s]*)>")
+# Every pattern below stops at the next character that could start another match ('[' in an
+# image's text, '(' or ')' in a link target), so scanning a line is linear: a pattern that
+# runs to the end of the line from each of n starts takes n**2 steps ("![" repeated took
+# minutes). A link target with parentheses is cut short; its scheme is still checked.
+_IMAGE_RE = re.compile(r"!\[[^\][]*\]\([^()]*\)?")
+_LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]*)|^\s*\[[^\][]+\]:\s*<?(\S*?)>?\s*$"
+                      r"|<([A-Za-z][\w+.-]*:[^<>\s]*)>")
+_BACKTICKS_RE = re.compile(r"`+")
+
+
+def _blank_code_spans(line: str) -> str:
+    """``line`` with each code span replaced by spaces (columns kept), in linear time.
+
+    A run of n backticks opens a span that the next run of exactly n backticks closes
+    (CommonMark); a run with no such partner is literal text. A backtracking regex for this
+    took 41 s on 1,500 backticks."""
+    if "`" not in line:
+        return line
+    runs = [(m.start(), m.end()) for m in _BACKTICKS_RE.finditer(line)]
+    partner: list[int | None] = [None] * len(runs)
+    later: dict[int, int] = {}
+    for i in range(len(runs) - 1, -1, -1):
+        length = runs[i][1] - runs[i][0]
+        partner[i] = later.get(length)
+        later[length] = i
+    out, i, done = [], 0, 0
+    while i < len(runs):
+        j = partner[i]
+        if j is None:
+            i += 1
+            continue
+        start, end = runs[i][0], runs[j][1]
+        out += [line[done:start], " " * (end - start)]
+        done = end
+        # Runs inside the span are content; continue after its closing run.
+        i = j + 1
+    out.append(line[done:])
+    return "".join(out)
 _ALLOWED_LINK_RE = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 
 
 def _check_prose(doc, key: Key, line_no: int, line: str) -> Iterator[Problem]:
     # Code spans may show anything; blank them out (keeping columns) before looking.
-    prose = _CODE_SPAN_RE.sub(lambda m: " " * len(m.group(0)), line)
+    prose = _blank_code_spans(line)
 
     def at(col: int, message: str) -> Problem:
         fl, fc = doc.where_in_text(key, line_no, col)
@@ -354,6 +465,16 @@ def syntax_error(language: str, source: str) -> SyntaxResult:
 
     Positions are 1-based within the snippet. Languages outside ``SYNTAX_CHECKED`` always pass.
     """
+    try:
+        return _syntax_error(language, source)
+    except (RecursionError, MemoryError):
+        # Python's compiler and the JSON, TOML and YAML parsers recurse per nesting level (and
+        # per operator of a long expression): the input, not the checker, is at fault.
+        return 1, 1, ("nested too deeply (or an expression too long) to parse; a snippet "
+                      "should be readable on a phone")
+
+
+def _syntax_error(language: str, source: str) -> SyntaxResult:
     if language == "python":
         try:
             compile(source, "<snippet>", "exec", dont_inherit=True)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import dataclasses
 import multiprocessing
 import os
+import threading
+import time
 from array import array
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .errors import WorkerError
+from .errors import CorpusError, WorkerError
 from .model import Deck, Question
 from .notetype import note_fields
 from .render import Renderer
@@ -54,9 +56,16 @@ class Workers:
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if self._pool is None:
+            return
+        if exc_type is not None:
+            # The build failed (a corpus error found while workers render ahead, an
+            # interrupt): their work is not needed, so stop them instead of waiting for it.
+            # ProcessPoolExecutor has no public way to do this before Python 3.14.
+            for process in list(getattr(self._pool, "_processes", {}).values()):
+                process.terminate()
+        self._pool.shutdown(cancel_futures=True)
 
     def pool_for(self, notes: int) -> ProcessPoolExecutor | None:
         """The pool, if rendering ``notes`` notes should use one."""
@@ -65,7 +74,9 @@ class Workers:
         if self._pool is None:
             # "spawn": fresh, small workers on every platform, whatever threads we have.
             self._pool = ProcessPoolExecutor(min(self.jobs, notes // NOTES_PER_WORKER),
-                                             mp_context=multiprocessing.get_context("spawn"))
+                                             mp_context=multiprocessing.get_context("spawn"),
+                                             initializer=_die_with_parent,
+                                             initargs=(os.getpid(),))
         return self._pool
 
     def render(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
@@ -76,7 +87,7 @@ class Workers:
         """
         pool = self.pool_for(len(questions))
         if pool is None:
-            return (note_fields(deck, q, self.renderer) for q in questions)
+            return _checked(questions, (_fields(deck, q, self.renderer) for q in questions))
         # Workers need the content only; the positions (most of a question's memory) stay here.
         deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
         try:
@@ -87,14 +98,36 @@ class Workers:
             ]
         except BrokenProcessPool as exc:
             raise WorkerError(f"a rendering process stopped: {exc}") from exc
-        return _results(futures)
+        return _checked(questions, _results(futures))
 
     def block(self, text: str) -> str:
         """Render block Markdown here, in this process (see ``Renderer.block``)."""
         return self.renderer.block(text)
 
 
-def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
+def _fields(deck: Deck, q: Question, renderer: Renderer) -> list[str] | str:
+    """``q``'s fields, or why they could not be rendered.
+
+    Validation bounds what reaches the renderer (length, lines, nesting, brackets), so this
+    is a last line of defence: a renderer that still recurses too deep or runs out of
+    memory on some input reports the question instead of a traceback."""
+    try:
+        return note_fields(deck, q, renderer)
+    except RecursionError:
+        return "nested too deeply for the Markdown renderer; simplify its lists and quotes"
+    except MemoryError:
+        return "ran out of memory while rendering it"
+
+
+def _checked(questions: Sequence[Question],
+             results: Iterator[list[str] | str]) -> Iterator[list[str]]:
+    for q, fields in zip(questions, results):
+        if isinstance(fields, str):
+            raise CorpusError([q.doc.problem((), f"cannot render this question: {fields}")])
+        yield fields
+
+
+def _results(futures: list[Future[list[list[str] | str]]]) -> Iterator[list[str] | str]:
     for future in futures:
         try:
             yield from future.result()
@@ -102,8 +135,27 @@ def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
             raise WorkerError(f"a rendering process stopped: {exc}") from exc
 
 
-def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
+PARENT_POLL = 0.1
+"""Seconds between a worker's checks that the build process still exists."""
+
+
+def _die_with_parent(parent: int) -> None:
+    """Make this worker exit soon after the build process is gone.
+
+    A process killed by SIGKILL or SIGTERM runs no cleanup, and a worker waiting on the task
+    queue holds that queue's write end itself, so it would never see end-of-file and would
+    wait forever. When the parent dies the worker is re-parented, so its parent id changes.
+    """
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL)
+        os._exit(1)  # no cleanup: nobody is left to receive the results
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str] | str]:
     global _worker_renderer
     if _worker_renderer is None:
         _worker_renderer = Renderer()
-    return [note_fields(deck, q, _worker_renderer) for q in questions]
+    return [_fields(deck, q, _worker_renderer) for q in questions]

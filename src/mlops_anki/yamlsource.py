@@ -7,6 +7,7 @@ limit and forgets positions. Only the plain YAML types are accepted: no Python t
 
 from __future__ import annotations
 
+import re
 import sys
 from array import array
 from dataclasses import dataclass, field
@@ -23,6 +24,11 @@ MAX_FILE_BYTES = 512 * 1024
 MAX_NODES = 20_000
 """Cap on values after alias expansion, so an alias bomb ("billion laughs") fails fast and small."""
 
+MAX_CHARS = MAX_FILE_BYTES
+"""Cap on the characters of text after alias expansion. A file without aliases never holds
+more characters of text than bytes, so only aliases that multiply content reach it; counting
+values alone let 4,000 aliases of one long key point make a 391 MB field."""
+
 _ALLOWED_TAGS = {
     "tag:yaml.org,2002:" + name
     for name in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map")
@@ -32,6 +38,15 @@ _BOM = b"\xef\xbb\xbf"
 _TOO_DEEP = "lists or mappings are nested too deeply; a question needs at most three levels"
 
 _FAST_LOADER: Any = getattr(yaml, "CSafeLoader", None)
+
+# PyYAML resolves scalars by YAML 1.1, where `010` is 8, `1:05` is 65, `1_000` is 1000 and
+# `on` is true; YAML 1.2 (what editors and other tools assume) reads them as 10 or as text.
+# Only the forms on which both versions agree are accepted.
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_SAME_INT = re.compile(r"[-+]?(?:0|[1-9][0-9]*)|0x[0-9a-fA-F]+")
+_SAME_BOOL = {"true", "false", "True", "False", "TRUE", "FALSE"}
 
 Key = tuple[Any, ...]
 """Path of a value inside a document, e.g. ``("code", 0, "source")``."""
@@ -148,11 +163,13 @@ def _describe_node(node: yaml.Node) -> str:
 class _Builder:
     """Turns a composed node tree into Python values, collecting problems instead of raising."""
 
-    def __init__(self, doc: Document, max_nodes: int = MAX_NODES):
+    def __init__(self, doc: Document, max_nodes: int = MAX_NODES, max_chars: int = MAX_CHARS):
         self.doc = doc
         self.problems: list[Problem] = []
         self.count = 0
         self.max_nodes = max_nodes
+        self.chars = 0
+        self.max_chars = max_chars
         self.constructor = yaml.SafeLoader("")
 
     def fail(self, node: yaml.Node, message: str) -> None:
@@ -176,11 +193,21 @@ class _Builder:
             return self.mapping(node, key)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, _shared(key + (i,))) for i, item in enumerate(node.value)]
+        self.chars += len(node.value)
+        if self.chars > self.max_chars:
+            raise _TooManyChars(node)
         if node.style in ("|", ">"):
             self.doc.block[key] = node.start_mark.line + 2
         if node.tag == _STR:  # what SafeConstructor returns for text, without its overhead
             return node.value
-        return self.constructor.construct_object(node, deep=True)
+        value = self.constructor.construct_object(node, deep=True)
+        if not _same_in_yaml_1_2(node):
+            fix = "write true or false" if node.tag == _BOOL else "write a plain decimal number"
+            self.fail(node, f"{node.value!r} is read as {value!r} by YAML 1.1 (the YAML this "
+                            f"tool reads) but differently by YAML 1.2; {fix}, or quote it if "
+                            "it is text")
+            return None
+        return value
 
     def mapping(self, node: yaml.MappingNode, key: Key) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -204,9 +231,24 @@ class _Builder:
         return result
 
 
+def _same_in_yaml_1_2(node: yaml.ScalarNode) -> bool:
+    """False for a number or boolean that YAML 1.2 would read as another value or as text."""
+    if node.tag == _INT:
+        return _SAME_INT.fullmatch(node.value) is not None
+    if node.tag == _BOOL:
+        return node.value in _SAME_BOOL
+    if node.tag == _FLOAT:  # 1.1 only: base 60 (1:30.5) and digit separators (1_0.5)
+        return "_" not in node.value and ":" not in node.value
+    return True
+
+
 class _TooManyNodes(Exception):
     def __init__(self, node: yaml.Node):
         self.node = node
+
+
+class _TooManyChars(_TooManyNodes):
+    pass
 
 
 def read_yaml(path: Path, *, scale: int = 1) -> tuple[Document | None, list[Problem]]:
@@ -262,13 +304,15 @@ def read_yaml(path: Path, *, scale: int = 1) -> tuple[Document | None, list[Prob
 
     indents = array("L", (len(line) - len(line.lstrip(" ")) for line in text.splitlines()))
     doc = Document(path=path, data=None, indents=indents)
-    builder = _Builder(doc, max_nodes)
+    builder = _Builder(doc, max_nodes, MAX_CHARS * scale)
     try:
         doc.data = builder.build(node, ())
     except _TooManyNodes as exc:
         mark = exc.node.start_mark
+        what = (f"{MAX_CHARS * scale} characters of text" if isinstance(exc, _TooManyChars)
+                else f"{max_nodes} values")
         return fail(mark.line + 1, mark.column + 1,
-                    f"document expands to more than {max_nodes} values (alias bomb?); "
+                    f"document expands to more than {what} (alias bomb?); "
                     "aliases must not multiply the content")
     except RecursionError:
         return fail(1, 1, _TOO_DEEP)
