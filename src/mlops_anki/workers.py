@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import WorkerError
 from .model import Deck, Question
-from .notetype import note_fields
+from .followups import Rendered, render_question
 from .render import Renderer
 from .yamlsource import Document
 
@@ -68,21 +68,25 @@ class Workers:
                                              mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
-    def render(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
-        """The fields of each question's note, in the order of ``questions``.
+    def render(self, deck: Deck, questions: Sequence[Question], *,
+               follow_ups: bool = True) -> Iterator[Rendered]:
+        """The fields of each question's note, and of its follow-up notes when
+        ``follow_ups``, in the order of ``questions``.
 
         With workers, all of the work is queued now and proceeds while the caller does
         something else; without, each note is rendered as the iterator reaches it.
         """
         pool = self.pool_for(len(questions))
         if pool is None:
-            return (note_fields(deck, q, self.renderer) for q in questions)
+            return (render_question(deck, q, self.renderer, follow_ups=follow_ups)
+                    for q in questions)
         # Workers need the content only; the positions (most of a question's memory) stay here.
         deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
         try:
             futures = [
                 pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
-                                                  for q in questions[i:i + CHUNK]])
+                                                  for q in questions[i:i + CHUNK]],
+                            follow_ups)
                 for i in range(0, len(questions), CHUNK)
             ]
         except BrokenProcessPool as exc:
@@ -94,7 +98,7 @@ class Workers:
         return self.renderer.block(text)
 
 
-def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
+def _results(futures: list[Future[list[Rendered]]]) -> Iterator[Rendered]:
     for future in futures:
         try:
             yield from future.result()
@@ -102,8 +106,9 @@ def _results(futures: list[Future[list[list[str]]]]) -> Iterator[list[str]]:
             raise WorkerError(f"a rendering process stopped: {exc}") from exc
 
 
-def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str]]:
+def _render_chunk(deck: Deck, questions: list[Question], follow_ups: bool) -> list[Rendered]:
     global _worker_renderer
     if _worker_renderer is None:
         _worker_renderer = Renderer()
-    return [note_fields(deck, q, _worker_renderer) for q in questions]
+    return [render_question(deck, q, _worker_renderer, follow_ups=follow_ups)
+            for q in questions]
