@@ -53,11 +53,12 @@ def card_name(note) -> str:
 
 
 def new_card_order(col, deck: str = "Sample Deck") -> list[str]:
-    """The cards in the order the scheduler introduces them (each answered Easy)."""
+    """The new cards in the order the scheduler introduces them (each answered Easy)."""
     col.decks.select(col.decks.id_for_name(deck))
     seen = []
     while (card := col.sched.getCard()) is not None:
-        seen.append(card_name(col.get_note(card.nid)))
+        if card.type == 0:  # new, not a card already in learning
+            seen.append(card_name(col.get_note(card.nid)))
         card.start_timer()
         col.sched.answerCard(card, 4)
     return seen
