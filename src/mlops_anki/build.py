@@ -197,8 +197,9 @@ def version_line(deck: Deck, label: str) -> str:
 
 
 def package_name(deck: Deck, label: str, selection: Selection) -> str:
-    """File name of a deck's package: deck id and version, and for a subset what it holds,
-    so that a subset never replaces the full deck's file."""
+    """File name of a deck's package: deck id and version, and for a subset what it holds
+    (``-only-...``, ``-no-follow-ups``), so that a subset never replaces the full deck's
+    file."""
     name = f"{deck.id}-{label}"
     parts = [*selection.difficulties, *selection.topics, *selection.ids]
     if parts:
@@ -227,7 +228,8 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
           strict: bool = False, progress: Progress | None = None,
           now: int | None = None, jobs: int = 1) -> BuildReport:
     """Compile every deck under ``decks_dir`` into ``out_dir``, one package per deck named
-    by ``package_name`` (deck id, version, and what a subset holds).
+    by ``package_name`` (deck id, version, and what a subset holds). Each chosen question
+    gives its note and, unless ``selection.follow_ups`` is off, one note per follow-up.
 
     With ``jobs`` > 1, notes are rendered by up to that many worker processes (fewer for small
     decks; ``workers.default_jobs()`` is one per CPU); the output is the same whatever the
