@@ -128,23 +128,24 @@ def _check_shipped(deck: Deck) -> Iterator[Problem]:
 
 def _check_shipped_follow_ups(deck: Deck, questions: set[str]) -> Iterator[Problem]:
     """Every released follow-up key must still have its follow-up, unless it, or its
-    question, is retired on purpose (or its question's file failed to load: reported)."""
+    question, is retired on purpose. ``questions`` holds the ids of the questions there are
+    (loaded or not); a missing question is reported once, as a question."""
     assert deck.manifest_doc is not None and deck.broken_ids is not None
     current = {follow_up_key(q.id, f.id) for q in deck.questions for f in q.follow_ups}
     retired, shipped = deck.retired, deck.shipped_follow_ups
     new = sorted(current - set(shipped) - set(retired))
     for key in shipped:
         parent = parent_of(key)
-        if key in current or key in retired or parent in retired or parent in deck.broken_ids:
+        if (key in current or key in retired or parent in retired
+                or parent not in questions or parent in deck.broken_ids):
             continue
         siblings = [k for k in new if parent_of(k) == parent]
         close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5)
         hint = f" (renamed to {close[0]!r}?)" if close else ""
-        what = "follow-up" if parent in questions else "follow-up, nor its question"
         yield deck.manifest_doc.problem(("follow_ups", key), (
-            f"released follow-up {key!r} has no {what}{hint}; learners' review history hangs "
-            f"on it. Restore the id, or retire it on purpose under 'retired:' with a reason"),
-            at_key=True)
+            f"released follow-up {key!r} has no follow-up{hint}; learners' review history "
+            f"hangs on it. Restore the id, or retire it on purpose under 'retired:' with a "
+            "reason"), at_key=True)
     for old in retired:
         if "/" in old and old in current:
             yield deck.manifest_doc.problem(("retired", old), (
