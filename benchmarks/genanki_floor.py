@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/genanki_floor.py NOTES.json OUT.apkg
 
-NOTES.json holds the note type, the decks and every note's rendered fields, as extracted by
+NOTES.json holds the note types, the decks and every note's rendered fields, as extracted by
 ``run.py`` from an .apkg that mlops-anki built; so this writes the same content the compiler
 wrote, and the difference in time is what loading, validating and rendering cost.
 """
@@ -19,12 +19,14 @@ def main() -> None:
     source, target = sys.argv[1], sys.argv[2]
     with open(source, encoding="utf-8") as fh:
         data = json.load(fh)
-    m = data["model"]
-    model = genanki.Model(m["id"], m["name"], fields=[{"name": f} for f in m["fields"]],
-                          templates=m["templates"], css=m["css"])
+    models = {int(m["id"]): genanki.Model(int(m["id"]), m["name"],
+                                     fields=[{"name": f} for f in m["fields"]],
+                                     templates=m["templates"], css=m["css"])
+              for m in data["models"]}
     decks = {name: genanki.Deck(deck_id, name) for name, deck_id in data["decks"].items()}
     for note in data["notes"]:
-        decks[note["deck"]].add_note(genanki.Note(model=model, fields=note["fields"],
+        decks[note["deck"]].add_note(genanki.Note(model=models[note["model"]],
+                                                  fields=note["fields"],
                                                   guid=note["guid"], tags=note["tags"],
                                                   due=note["due"]))
     genanki.Package(list(decks.values())).write_to_file(target)

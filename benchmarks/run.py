@@ -132,26 +132,27 @@ def run_case(case: Case, cwd: Path) -> None:
 
 
 def notes_json(apkg: Path, target: Path) -> None:
-    """The note type, decks and rendered notes of ``apkg``, for genanki_floor.py."""
+    """The note types, decks and rendered notes of ``apkg``, for genanki_floor.py."""
     with tempfile.TemporaryDirectory() as tmp:
         with zipfile.ZipFile(apkg) as zf:
             zf.extract("collection.anki2", tmp)
         db = sqlite3.connect(Path(tmp) / "collection.anki2")
         models_json, decks_json = db.execute("SELECT models, decks FROM col").fetchone()
-        (model,) = json.loads(models_json).values()
+        models = json.loads(models_json).values()
         decks = {d["name"]: d["id"] for d in json.loads(decks_json).values() if d["id"] != 1}
         names = {d_id: name for name, d_id in decks.items()}
-        rows = db.execute("SELECT n.guid, n.flds, n.tags, c.did, c.due FROM notes n "
+        rows = db.execute("SELECT n.guid, n.mid, n.flds, n.tags, c.did, c.due FROM notes n "
                           "JOIN cards c ON c.nid = n.id ORDER BY n.id").fetchall()
         db.close()
     data = {
-        "model": {"id": model["id"], "name": model["name"], "css": model["css"],
-                  "fields": [f["name"] for f in model["flds"]],
-                  "templates": [{"name": t["name"], "qfmt": t["qfmt"], "afmt": t["afmt"]}
-                                for t in model["tmpls"]]},
+        "models": [{"id": model["id"], "name": model["name"], "css": model["css"],
+                    "fields": [f["name"] for f in model["flds"]],
+                    "templates": [{"name": t["name"], "qfmt": t["qfmt"], "afmt": t["afmt"]}
+                                  for t in model["tmpls"]]} for model in models],
         "decks": decks,
-        "notes": [{"guid": guid, "fields": flds.split("\x1f"), "tags": tags.split(),
-                   "deck": names[did], "due": due} for guid, flds, tags, did, due in rows],
+        "notes": [{"guid": guid, "model": mid, "fields": flds.split("\x1f"),
+                   "tags": tags.split(), "deck": names[did], "due": due}
+                  for guid, mid, flds, tags, did, due in rows],
     }
     target.write_text(json.dumps(data), encoding="utf-8")
 
@@ -205,8 +206,8 @@ def main() -> None:
         if case.name.startswith("build") and "shipped" not in case.name:
             n = case.argv[-1].rsplit("/", 1)[-1]
             notes = work / f"notes-{n}.json"
-            # The package is named by deck id and version (synthetic-unreleased.apkg).
-            (apkg,) = (out / n).glob("synthetic*.apkg")
+            # one package per deck, named by its version: take the one there is
+            (apkg,) = (out / n).glob("synthetic-*.apkg")
             notes_json(apkg, notes)
             floor = Case(f"genanki floor, {int(n):,} notes",
                          [sys.executable, str(HERE / "genanki_floor.py"), str(notes),

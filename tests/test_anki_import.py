@@ -5,6 +5,7 @@ from __future__ import annotations
 from conftest import FIXTURES, build_sample, import_apkg
 
 from mlops_anki import notetype
+from mlops_anki.build import Selection
 
 
 def deck_counts(col) -> dict[str, int]:
@@ -17,11 +18,12 @@ def deck_counts(col) -> dict[str, int]:
 
 def test_import_gives_deck_tree_notes_cards_and_tags(decks, out, collection):
     log = import_apkg(collection, build_sample(decks, out))
-    assert (len(log.new), len(log.updated), len(log.conflicting)) == (3, 0, 0)
+    assert (len(log.new), len(log.updated), len(log.conflicting)) == (9, 0, 0)
     names = {d.name for d in collection.decks.all_names_and_ids()}
     assert {"Sample Deck", "Sample Deck::Intermediate", "Sample Deck::Senior"} <= names
-    assert deck_counts(collection) == {"Sample Deck::Intermediate": 1, "Sample Deck::Senior": 2}
-    assert collection.note_count() == 3
+    # each question's card and its two follow-up cards
+    assert deck_counts(collection) == {"Sample Deck::Intermediate": 3, "Sample Deck::Senior": 6}
+    assert collection.note_count() == 9
     nid = collection.find_notes('"Id:second-question"')[0]
     assert sorted(collection.get_note(nid).tags) == [
         "smp::difficulty::senior", "smp::topic::monitoring", "smp::topic::training"]
@@ -43,24 +45,39 @@ def test_rendered_answer_holds_highlighted_code_and_sections(decks, out, collect
     assert "<summary>Code</summary>" not in third  # empty sections are not shown
 
 
-def test_new_cards_come_in_number_order(decks, out, collection):
-    import_apkg(collection, build_sample(decks, out))
-    collection.decks.select(collection.decks.id_for_name("Sample Deck"))
+def card_name(note) -> str:
+    """'#2' for a question's card, '#2 why' for its follow-up card 'why'."""
+    if "ParentId" in note:
+        return f"#{note['ParentNumber']} {note['Id']}"
+    return f"#{note['Number']}"
+
+
+def new_card_order(col, deck: str = "Sample Deck") -> list[str]:
+    """The new cards in the order the scheduler introduces them (each answered Easy)."""
+    col.decks.select(col.decks.id_for_name(deck))
     seen = []
-    for _ in range(3):
-        card = collection.sched.getCard()
-        seen.append(collection.get_note(card.nid)["Number"])
+    while (card := col.sched.getCard()) is not None:
+        if card.type == 0:  # new, not a card already in learning
+            seen.append(card_name(col.get_note(card.nid)))
         card.start_timer()
-        collection.sched.answerCard(card, 4)
-    assert seen == ["1", "2", "3"]
+        col.sched.answerCard(card, 4)
+    return seen
+
+
+def test_new_cards_come_in_number_order_each_followed_by_its_follow_ups(decks, out,
+                                                                        collection):
+    import_apkg(collection, build_sample(decks, out))
+    assert new_card_order(collection) == [
+        "#1", "#1 what-next", "#1 after-that",  # Intermediate, the first subdeck
+        "#2", "#2 why", "#2 how", "#3", "#3 code", "#3 fine"]
 
 
 def test_reimporting_an_identical_build_changes_nothing(decks, out, collection):
     import_apkg(collection, build_sample(decks, out))
     log = import_apkg(collection, build_sample(decks, out / "again"))
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 0, 0)
-    assert len(log.duplicate) == 3
-    assert collection.note_count() == 3
+    assert len(log.duplicate) == 9
+    assert collection.note_count() == 9
 
 
 def answer_one(col, nid: int) -> int:
@@ -84,12 +101,13 @@ def test_editing_one_question_updates_exactly_that_note_and_keeps_history(
     due_before = collection.get_card(cid).due
 
     path = released / "questions" / "002-second-question.yaml"
-    path.write_text(path.read_text().replace("Because.", "Because it is faster."))
+    path.write_text(path.read_text().replace("for the second question.",
+                                             "for the second question, corrected."))
     log = import_apkg(collection, build_sample(decks, out / "v2"))
 
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
-    assert collection.note_count() == 3
-    assert "Because it is faster." in collection.get_note(nid)["FollowUps"]
+    assert collection.note_count() == 9
+    assert "corrected." in collection.get_note(nid)["Explanation"]
     assert collection.db.scalar("select count() from revlog where cid = ?", cid) == 1
     assert collection.get_card(cid).due == due_before and collection.get_card(cid).reps == 1
 
@@ -124,9 +142,9 @@ def test_filtered_deck_from_tag_search_holds_exactly_the_tagged_cards(decks, out
     collection.sched.rebuild_filtered_deck(did)
     ids = {collection.get_note(collection.get_card(c).nid)["Id"]
            for c in collection.find_cards(f"did:{did}")}
-    assert ids == {"third-question"}
+    assert ids == {"third-question", "code", "fine"}  # the question and its follow-up cards
     # the parent tag matches every topic below it
-    assert len(collection.find_cards("tag:smp::topic")) == 3
+    assert len(collection.find_cards("tag:smp::topic")) == 9
 
 
 def test_a_card_can_be_answered_with_the_v3_scheduler(decks, out, collection):
@@ -139,12 +157,10 @@ def test_a_card_can_be_answered_with_the_v3_scheduler(decks, out, collection):
 
 
 def test_subset_build_merges_with_the_full_deck(decks, out, collection):
-    from mlops_anki.build import Selection
-
     import_apkg(collection, build_sample(decks, out, selection=Selection(topics=("serving",))))
-    assert collection.note_count() == 2
+    assert collection.note_count() == 6  # questions 1 and 3, and their follow-up cards
     log = import_apkg(collection, build_sample(decks, out / "full"))
-    assert len(log.new) == 1 and collection.note_count() == 3
+    assert len(log.new) == 3 and collection.note_count() == 9
     assert set(deck_counts(collection)) == {"Sample Deck::Intermediate", "Sample Deck::Senior"}
 
 
@@ -156,12 +172,17 @@ V1_MOD = 1_764_320_000
 def test_upgrade_from_the_first_release_takes_the_new_css_and_templates(
         decks, out, collection, monkeypatch):
     current = notetype.note_type()
+    original = notetype._template
     with monkeypatch.context() as m:
+        # the follow-up note type's own files did not exist then
         m.setattr(notetype, "_template",
-                  lambda name: (V1_TEMPLATES / name).read_text(encoding="utf-8"))
+                  lambda name: (V1_TEMPLATES / name).read_text(encoding="utf-8")
+                  if (V1_TEMPLATES / name).exists() else original(name))
         m.setattr(notetype, "NOTETYPE_MOD", V1_MOD)
         first_release = notetype.note_type()
-        assert len(import_apkg(collection, build_sample(decks, out / "v1.0")).new) == 3
+        # The first release had no follow-up cards.
+        v1 = build_sample(decks, out / "v1.0", selection=Selection(follow_ups=False))
+        assert len(import_apkg(collection, v1).new) == 3
     assert first_release.css != current.css and first_release.back != current.back
     ours = [m for m in collection.models.all() if m["id"] == notetype.NOTETYPE_ID]
     assert ours[0]["css"] == first_release.css
@@ -169,15 +190,17 @@ def test_upgrade_from_the_first_release_takes_the_new_css_and_templates(
 
     log = import_apkg(collection, build_sample(decks, out / "now"))
 
-    assert (len(log.new), len(log.conflicting)) == (0, 0)
-    assert len(collection.models.all()) == note_types_before  # no "MLOps ...+" copy
+    assert (len(log.new), len(log.conflicting)) == (6, 0)  # the follow-up cards
+    # the follow-up note type, and no "MLOps ...+" copy of either
+    assert len(collection.models.all()) == note_types_before + 1
+    assert not any(m["name"].endswith("+") for m in collection.models.all())
     [model] = [m for m in collection.models.all() if m["id"] == notetype.NOTETYPE_ID]
     assert model["name"] == notetype.NOTETYPE_NAME
     assert [f["name"] for f in model["flds"]] == list(notetype.FIELDS)
     assert model["css"] == current.css
     assert [(t["name"], t["qfmt"], t["afmt"]) for t in model["tmpls"]] == [
         (notetype.TEMPLATE_NAME, current.front, current.back)]
-    assert collection.note_count() == 3
+    assert collection.note_count() == 9
     card = collection.get_card(collection.find_cards('"Id:first-question"')[0])
     assert current.css in card.answer()
     assert '<div class="sections">' in card.answer()  # cards now render with the new design

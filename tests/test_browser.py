@@ -19,6 +19,7 @@ import pytest
 from conftest import REPO, SHIPPED_DECKS
 
 from mlops_anki.build import load_valid
+from mlops_anki.followups import follow_up_note_type
 from mlops_anki.notetype import note_type
 from mlops_anki.preview import CardPreview, card_document, render_cards, write_preview
 
@@ -65,9 +66,13 @@ def _widest_line(card: CardPreview) -> int:
 
 def sample_cards() -> dict[str, CardPreview]:
     """The shipped corpus's longest answer, its two widest code snippets, its longest
-    question, a card without code, and every card of the test fixture deck (inline code, a
-    table and fenced code inside the explanation, empty sections)."""
-    shipped = render_cards(load_valid(SHIPPED_DECKS))
+    question, a card without code, its follow-up cards with the longest front and the
+    longest back, one with inline code in its answer, and every question card of the test
+    fixture deck (inline code, a table and fenced code inside the explanation, empty
+    sections) with its first follow-up card."""
+    every = render_cards(load_valid(SHIPPED_DECKS))
+    shipped = [c for c in every if c.follow_up is None]
+    follow_ups = [c for c in every if c.follow_up is not None]
     widest = sorted(shipped, key=_widest_line, reverse=True)
     picks = {
         "longest-answer": max(shipped, key=lambda c: len(c.back)),
@@ -75,10 +80,15 @@ def sample_cards() -> dict[str, CardPreview]:
         "second-widest-code": widest[1],
         "longest-question": max(shipped, key=lambda c: len(c.front)),
         "no-code": next(c for c in shipped if not c.question.code),
+        "follow-up-longest-front": max(follow_ups, key=lambda c: len(c.front)),
+        "follow-up-longest-back": max(follow_ups, key=lambda c: len(c.back) - len(c.front)),
+        "follow-up-inline-code": next(c for c in follow_ups if "`" in c.follow_up.answer),
     }
-    picks.update((f"fixture-{c.question.id}", c)
-                 for c in render_cards(load_valid(REPO / "tests" / "fixtures" / "decks")))
-    return {f"{label}-{card.question.id}" if not label.startswith("fixture") else label: card
+    fixture = render_cards(load_valid(REPO / "tests" / "fixtures" / "decks"))
+    picks.update((f"fixture-{c.anchor.removeprefix('sample-')}", c) for c in fixture
+                 if c.follow_up is None or c.follow_up is c.question.follow_ups[0])
+    return {label if label.startswith("fixture")
+            else f"{label}-{card.anchor.removeprefix(card.deck.id + '-')}": card
             for label, card in picks.items()}
 
 
@@ -131,7 +141,7 @@ MEASURE = """
       const [hi, lo] = [luminance(fg), luminance(bg)].sort((a, b) => b - a);
       texts.push({el: describe(el), text: own.slice(0, 40), contrast: (hi + 0.05) / (lo + 0.05),
                   size: parseFloat(style.fontSize), tag: el.tagName.toLowerCase(),
-                  body: !!el.closest('.question, .keypoints li, .section-body p, .section-body li, .section-body dt, .section-body dd, .section-body td, .section-body th, summary')
+                  body: !!el.closest('.question, .answer-text, .keypoints li, .section-body p, .section-body li, .section-body dt, .section-body dd, .section-body td, .section-body th, summary')
                         && !el.closest('code, figcaption, h2')});
     }
     if (el.matches('pre, .highlight, table')) {
@@ -149,13 +159,16 @@ MEASURE = """
 """
 
 
-def measure(browser, html: str, *, view: str, night: bool, shot: str) -> dict:
+def measure(browser, html: str, *, view: str, night: bool, shot: str,
+            css: str | None = None) -> dict:
+    """Load one card face with ``css`` (default: the question note type's) and measure it."""
     width, height, mobile = VIEWS[view]
     page = browser.new_page(viewport={"width": width, "height": height})
     requests: list[str] = []
     page.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
     try:
-        page.set_content(card_document(html, note_type().css, night=night, mobile=mobile))
+        page.set_content(card_document(html, css or note_type().css, night=night,
+                                       mobile=mobile))
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         result = page.evaluate(MEASURE)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -198,7 +211,8 @@ def test_card_fits_the_screen_and_is_readable(browser, name, view, night):
     card = SAMPLE[name]
     mode = "night" if night else "light"
     for face in ("front", "back"):
-        result = measure(browser, getattr(card, face), view=view, night=night,
+        css = (follow_up_note_type() if card.follow_up else note_type()).css
+        result = measure(browser, getattr(card, face), view=view, night=night, css=css,
                          shot=f"{name}-{face}-{view}-{mode}")
         assert result["texts"], "the card shows text"
         assert problems(result, view=view) == []
@@ -238,17 +252,21 @@ def test_gallery_filters_and_switches_night_mode_and_phone_width(browser, decks,
         count = lambda: page.inner_text("#g-count")  # noqa: E731
         visible = lambda: page.eval_on_selector_all(  # noqa: E731
             ".g-entry:not([hidden])", "es => es.map(e => e.id)")
-        assert count() == "3 of 3 cards"
+        assert count() == "9 of 9 cards"  # 3 questions, each with 2 follow-up cards
         page.fill("#g-search", "configmap")  # in the second card only
-        assert visible() == ["sample-second-question"] and count() == "1 of 3 cards"
+        assert visible() == ["sample-second-question"] and count() == "1 of 9 cards"
         page.fill("#g-search", "")
+        page.select_option("#g-kind", "main")
         page.select_option("#g-difficulty", "senior")
         assert visible() == ["sample-second-question", "sample-third-question"]
         page.select_option("#g-topic", "training")
         assert visible() == ["sample-second-question"]
+        page.select_option("#g-kind", "follow-up")
+        assert visible() == ["sample-second-question--why", "sample-second-question--how"]
+        page.select_option("#g-kind", "")
         page.select_option("#g-difficulty", "")
         page.select_option("#g-topic", "")
-        assert count() == "3 of 3 cards"
+        assert count() == "9 of 9 cards"
 
         cards = ".g-face > .card"
         page.check("#g-night")
@@ -260,7 +278,7 @@ def test_gallery_filters_and_switches_night_mode_and_phone_width(browser, decks,
         page.check("#g-open")
         widths = page.eval_on_selector_all(cards, "cs => cs.map(c => [c.clientWidth, "
                                                    "c.scrollWidth, c.classList.contains('mobile')])")
-        assert widths == [[390, 390, True]] * 6
+        assert widths == [[390, 390, True]] * 18
         assert page.eval_on_selector_all(".g-face details", "ds => ds.every(d => d.open)")
         page.screenshot(path=str(ARTIFACTS / "gallery-sample-night-phone.png"), full_page=True)
         page.uncheck("#g-night")

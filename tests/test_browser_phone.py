@@ -24,7 +24,7 @@ from conftest import NOW, SHIPPED_DECKS, import_apkg
 from test_browser import MEASURE, browser, problems  # noqa: F401 - browser is a fixture
 
 from mlops_anki.build import build, load_valid
-from mlops_anki.notetype import note_type
+from mlops_anki.notetype import NOTETYPE_ID, note_type
 from mlops_anki.preview import card_document
 
 HANG_CH = 1
@@ -141,7 +141,8 @@ READING = """
 
 @pytest.fixture(scope="module")
 def answers(tmp_path_factory) -> dict[str, str]:
-    """Every shipped card's answer as the real Anki backend renders it, by question id."""
+    """Every shipped question card's answer as the real Anki backend renders it, by question
+    id (follow-up cards, which hold no code or tables, are measured in test_follow_ups)."""
     from anki.collection import Collection
 
     tmp = tmp_path_factory.mktemp("anki")
@@ -151,7 +152,7 @@ def answers(tmp_path_factory) -> dict[str, str]:
         for deck in report.decks:
             import_apkg(col, deck.path)
         out = {}
-        for cid in col.find_cards(""):
+        for cid in col.find_cards(f"mid:{NOTETYPE_ID}"):
             card = col.get_card(cid)
             out[card.note()["Id"]] = card.render_output().answer_text
         return out

@@ -45,15 +45,27 @@ def test_build_prints_a_summary(decks, tmp_path):
     result = runner.invoke(app, ["build", "--decks", str(decks), "--output", str(out)])
     assert result.exit_code == 0, result.output
     assert f"Wrote {out / 'sample-unreleased.apkg'}" in result.output
+    assert "KiB, 9 notes)" in result.output  # 3 questions and their 6 follow-up cards
+    assert "Sample Deck::Intermediate: 3" in result.output
+    assert "Sample Deck::Senior: 6" in result.output
+    assert (out / "sample-unreleased.apkg").is_file()
+
+
+def test_build_without_follow_up_cards_says_so_in_the_file_name(decks, tmp_path):
+    out = tmp_path / "dist"
+    result = runner.invoke(app, ["build", "--decks", str(decks), "--output", str(out),
+                                 "--no-follow-ups"])
+    assert result.exit_code == 0, result.output
+    assert f"Wrote {out / 'sample-unreleased-no-follow-ups.apkg'}" in result.output
     assert "Sample Deck::Intermediate: 1" in result.output
     assert "Sample Deck::Senior: 2" in result.output
-    assert (out / "sample-unreleased.apkg").is_file()
+    assert [p.name for p in out.iterdir()] == ["sample-unreleased-no-follow-ups.apkg"]
 
 
 def test_filtered_build_and_unknown_filter(decks, tmp_path):
     ok = runner.invoke(app, ["build", "--decks", str(decks), "-o", str(tmp_path),
                              "--difficulty", "senior", "--topic", "serving"])
-    assert ok.exit_code == 0 and "Sample Deck::Senior: 1" in ok.output
+    assert ok.exit_code == 0 and "Sample Deck::Senior: 3" in ok.output  # one, 2 follow-ups
     bad = runner.invoke(app, ["build", "--decks", str(decks), "-o", str(tmp_path / "x"),
                               "--topic", "servng"])
     assert bad.exit_code == 2

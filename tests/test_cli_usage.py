@@ -193,7 +193,8 @@ def test_colour_in_a_terminal_and_none_with_no_color(decks, sample):
 
 def test_short_help_and_singular_counts(decks, tmp_path):
     assert invoke("-h").exit_code == 0 and invoke("build", "-h").exit_code == 0
-    result = invoke("build", "--decks", str(decks), "-o", str(tmp_path), "--id", "first-question")
+    result = invoke("build", "--decks", str(decks), "-o", str(tmp_path), "--id", "first-question",
+                    "--no-follow-ups")
     assert "KiB, 1 note)" in result.output
     assert invoke("validate", "--decks", str(decks)).output.endswith(
         "OK: 1 deck, 3 questions, 6 warnings.\n")

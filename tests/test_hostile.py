@@ -101,7 +101,7 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
         f"{Q2}:5:11: question: expected text, found a lone surrogate U+D800 (half of a UTF-16 "
         "pair, not a character); write the character itself"]),
     ("traceback", "lone-surrogate-answer", Q3, replace("answer: No.", 'answer: "No \\udfff"'), [
-        f"{Q3}:17:13: follow_ups[0].answer: expected text, found a lone surrogate U+DFFF"]),
+        f"{Q3}:18:13: follow_ups[0].answer: expected text, found a lone surrogate U+DFFF"]),
     ("traceback", "lone-surrogate-deck-name", "deck.yaml", replace(
         "name: Sample Deck", 'name: "Sample \\ud83d Deck"'), [
         "deck.yaml:2:7: name: expected text, found a lone surrogate U+D83D"]),
@@ -153,8 +153,7 @@ CASES: list[tuple[str, str, str, object, list[str]]] = [
     ("identity", "topic-final-newline", Q3, replace("topics: [serving]",
                                                     'topics: ["serving\\n"]'), [
         f"{Q3}:4:10: topics[0]: expected a slug"]),
-    ("identity", "follow-up-id-newline", Q3, replace(
-        "  - question: Is there code?", '  - id: "code\\n"\n    question: Is there code?'), [
+    ("identity", "follow-up-id-newline", Q3, replace("  - id: code", '  - id: "code\\n"'), [
         f"{Q3}:16:9: follow_ups[0].id: expected a slug"]),
     ("identity", "deck-id-300-characters", "deck.yaml", replace("id: sample", "id: " + "s" * 300), [
         "deck.yaml:1:5: id: expected a slug of at most 64 characters, found 300"]),
@@ -574,12 +573,12 @@ def test_a_renderer_that_still_recurses_is_a_problem_not_a_traceback(decks, samp
     from mlops_anki.build import build
     from mlops_anki.errors import CorpusError
 
-    def recurse(deck, q, renderer):
+    def recurse(deck, q, renderer, follow_ups=True):
         if q.id == "second-question":
             raise RecursionError("maximum recursion depth exceeded")
-        return ["x"] * 12
+        return ["x"] * 12, []
 
-    monkeypatch.setattr(workers, "note_fields", recurse)  # (worker processes share _fields)
+    monkeypatch.setattr(workers, "render_question", recurse)  # (worker processes share _fields)
     with pytest.raises(CorpusError) as info:
         build(decks, tmp_path / "out", now=NOW)
     assert [str(p) for p in info.value.problems] == [

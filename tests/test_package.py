@@ -12,7 +12,7 @@ import genanki
 import pytest
 from conftest import NOW, RELEASED_AT, build_sample, read_apkg
 
-from mlops_anki import notetype
+from mlops_anki import followups, notetype
 from mlops_anki.errors import BuildError, CorpusError, MlopsAnkiError
 
 
@@ -30,10 +30,10 @@ def test_package_contents(decks, out, tmp_path):
     assert infos[0].compress_size < infos[0].file_size
 
     db = read_apkg(apkg, tmp_path)
-    rows = db.execute("select guid, mid, tags, flds from notes order by id").fetchall()
+    rows = db.execute("select guid, mid, tags, flds from notes where mid = ? order by id",
+                      (notetype.NOTETYPE_ID,)).fetchall()
     assert [r[0] for r in rows] == [genanki.guid_for("sample", q) for q in
                                     ("first-question", "second-question", "third-question")]
-    assert {r[1] for r in rows} == {notetype.NOTETYPE_ID}
     assert rows[1][2].split() == ["smp::difficulty::senior", "smp::topic::training",
                                   "smp::topic::monitoring"]
     fields = dict(zip(notetype.FIELDS, rows[0][3].split("\x1f")))
@@ -42,14 +42,31 @@ def test_package_contents(decks, out, tmp_path):
     assert fields["Extra"] == ""
     assert '<table class="stack">' in fields["Explanation"] and '<span class="k">def</span>' in fields["Code"]
 
-    dues = db.execute("select n.flds, c.due from cards c join notes n on n.id = c.nid").fetchall()
-    assert sorted(int(f.split("\x1f")[9]) for f, _ in dues) == sorted(d for _, d in dues)
+    # New-card positions: question n at 10n, its follow-ups right after it.
+    dues = dict(db.execute("select n.guid, c.due from cards c join notes n on n.id = c.nid"))
+    assert dues == {
+        genanki.guid_for("sample", "first-question"): 10,
+        genanki.guid_for("sample", "first-question", "what-next"): 11,
+        genanki.guid_for("sample", "first-question", "after-that"): 12,
+        genanki.guid_for("sample", "second-question"): 20,
+        genanki.guid_for("sample", "second-question", "why"): 21,
+        genanki.guid_for("sample", "second-question", "how"): 22,
+        genanki.guid_for("sample", "third-question"): 30,
+        genanki.guid_for("sample", "third-question", "code"): 31,
+        genanki.guid_for("sample", "third-question", "fine"): 32,
+    }
 
     models = json.loads(db.execute("select models from col").fetchone()[0])
+    assert set(models) == {str(notetype.NOTETYPE_ID), str(followups.FOLLOW_UP_NOTETYPE_ID)}
     model = models[str(notetype.NOTETYPE_ID)]
     assert [f["name"] for f in model["flds"]] == list(notetype.FIELDS)
     assert [t["name"] for t in model["tmpls"]] == [notetype.TEMPLATE_NAME]
     assert model["mod"] == notetype.NOTETYPE_MOD
+    model = models[str(followups.FOLLOW_UP_NOTETYPE_ID)]
+    assert model["name"] == followups.FOLLOW_UP_NOTETYPE_NAME
+    assert [f["name"] for f in model["flds"]] == list(followups.FOLLOW_UP_FIELDS)
+    assert [t["name"] for t in model["tmpls"]] == [followups.FOLLOW_UP_TEMPLATE_NAME]
+    assert model["mod"] == followups.FOLLOW_UP_NOTETYPE_MOD
     deck_names = {d["name"] for d in json.loads(db.execute("select decks from col").fetchone()[0]).values()}
     assert {"Sample Deck", "Sample Deck::Intermediate", "Sample Deck::Senior"} <= deck_names
 

@@ -51,15 +51,21 @@ def test_field_is_empty():
 
 def test_preview_faces_equal_what_anki_renders(decks, out, collection):
     import_apkg(collection, build_sample(decks, out))
-    previews = {c.question.id: c for c in render_cards(load_valid(decks))}
-    assert len(previews) == 3
+    previews = {(c.question.id, c.follow_up.id if c.follow_up else None): c
+                for c in render_cards(load_valid(decks))}
+    assert len(previews) == 9 == len(collection.find_cards(""))
     for cid in collection.find_cards(""):
         card = collection.get_card(cid)
         rendered = card.render_output()
-        preview = previews[card.note()["Id"]]
+        note = card.note()
+        key = (note["ParentId"], note["Id"]) if "ParentId" in note else (note["Id"], None)
+        preview = previews[key]
         assert preview.front == rendered.question_text
         assert preview.back == rendered.answer_text
-    third = previews["third-question"].back
+    follow_up = previews["second-question", "why"]
+    assert "Follow-up to #2" in follow_up.front and "Why?" in follow_up.front
+    assert "<summary>Key points of #2</summary>" in follow_up.back
+    third = previews["third-question", None].back
     assert "<summary>Code</summary>" not in third and "<summary>Explanation</summary>" in third
 
 
@@ -67,13 +73,17 @@ def test_preview_command_writes_one_self_contained_page(decks, tmp_path):
     target = tmp_path / "gallery"
     result = CliRunner().invoke(app, ["preview", "--decks", str(decks), "--output", str(target)])
     assert result.exit_code == 0, result.output
-    assert result.output == f"Wrote {target / 'index.html'} (3 cards); open it in a browser.\n"
+    assert result.output == f"Wrote {target / 'index.html'} (9 cards); open it in a browser.\n"
     assert [p.name for p in target.iterdir()] == ["index.html"]
     page = (target / "index.html").read_text(encoding="utf-8")
     for question in ("What does the first question ask?", "What does the second question ask?",
                      "What does the third question ask?"):
-        assert page.count(question) == 2  # on the front and on the back
-    assert page.count('<div class="card card1">') == 6
+        # on its card's front and back, and as the parent on its 2 follow-up cards' faces
+        assert page.count(question) == 6
+    assert page.count("What comes next?") == 3  # its card's faces, and the parent's back
+    assert page.count('<div class="card card1">') == 18
+    assert page.count('data-kind="follow-up"') == 6
+    assert ".chip-follow-up" in page  # the follow-up note type's own rules
     assert ".nightMode .highlight" in page  # the note type's own CSS
     assert not re.search(r"<script[^>]+src|<link|<img|url\(|@import", page)
 

@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from mlops_anki.cli import app
 from mlops_anki.errors import CorpusError
+from mlops_anki.followups import FOLLOW_UP_NOTETYPE_ID
 from mlops_anki.release import ReleaseError, plan_release
 
 runner = CliRunner()
@@ -39,11 +40,23 @@ def test_first_release_records_every_note_and_a_changelog(released):
     assert list(data["notes"]["first-question"]["sections"]) == [
         "question", "key-points", "explanation", "code", "mistakes", "follow-ups",
         "references", "metadata", "tags"]
+    assert list(data["follow_ups"]) == [
+        "first-question/what-next", "first-question/after-that", "second-question/why",
+        "second-question/how", "third-question/code", "third-question/fine"]
+    assert {n["mod"] for n in data["follow_ups"].values()} == {RELEASED_AT}
+    assert list(data["follow_ups"]["second-question/why"]["sections"]) == [
+        "question", "answer", "parent", "metadata", "tags"]
+    assert data["follow_up_note_type"]["id"] == FOLLOW_UP_NOTETYPE_ID
     changelog = (released / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.startswith("# Changelog: Sample Deck\n")
-    assert (f"## 1.0.0 ({DAY})\n\n3 questions (1 Intermediate, 2 Senior). The first release "
-            "recorded in a manifest.\n\n### Added\n\n- #1 What does the first question ask?\n"
-            "- #2 What does the second question ask?\n- #3 What does the third question ask?\n") in changelog
+    assert (f"## 1.0.0 ({DAY})\n\n3 questions (1 Intermediate, 2 Senior) and 6 follow-up "
+            "cards. The first release recorded in a manifest.\n\n### Added\n\n"
+            "- #1 What does the first question ask?\n"
+            "- #2 What does the second question ask?\n- #3 What does the third question ask?\n\n"
+            "### Follow-up cards added\n\n- #1 follow-up `what-next`: What comes next?\n"
+            "- #1 follow-up `after-that`: And after that?\n- #2 follow-up `why`: Why?\n"
+            "- #2 follow-up `how`: How?\n- #3 follow-up `code`: Is there code?\n"
+            "- #3 follow-up `fine`: Is that fine?\n") in changelog
 
 
 def test_release_with_an_added_a_changed_and_a_retired_question(decks, released, monkeypatch):
@@ -61,16 +74,20 @@ def test_release_with_an_added_a_changed_and_a_retired_question(decks, released,
 
     too_small = invoke("release", "1.0.1", "--decks", str(decks))
     assert too_small.exit_code == 1
-    assert ("error: 1 question(s) are new: that needs at least a new minor version (1.1.0)"
-            in too_small.output)
+    assert ("error: 1 question(s) and 2 follow-up card(s) are new: that needs at least a new "
+            "minor version (1.1.0)" in too_small.output)
 
     result = invoke("release", "1.1.0", "--decks", str(decks))
     assert result.exit_code == 0, result.output
-    entry = (f"## 1.1.0 ({LATER_DAY})\n\n3 questions (1 Intermediate, 2 Senior). Importing it "
-             "over 1.0.0 adds 1 note(s) and updates 1.\n\n"
+    entry = (f"## 1.1.0 ({LATER_DAY})\n\n3 questions (1 Intermediate, 2 Senior) and 6 "
+             "follow-up cards. Importing it over 1.0.0 adds 3 note(s) and updates 1.\n\n"
              "### Added\n\n- #4 What does the fourth question ask?\n\n"
              "### Changed\n\n- #2 What does the second question ask? (explanation)\n\n"
-             "### Retired\n\n- `third-question`: merged into fourth\n")
+             "### Retired\n\n- `third-question`: merged into fourth\n\n"
+             "### Follow-up cards added\n\n- #4 follow-up `code`: Is there code?\n"
+             "- #4 follow-up `fine`: Is that fine?\n\n"
+             "### Follow-up cards retired\n\n- `third-question/code`: merged into fourth\n"
+             "- `third-question/fine`: merged into fourth\n")
     assert result.output.startswith(entry)
     changelog = (released / "CHANGELOG.md").read_text(encoding="utf-8")
     assert changelog.index("## 1.1.0") < changelog.index("## 1.0.0")  # newest first
@@ -81,6 +98,10 @@ def test_release_with_an_added_a_changed_and_a_retired_question(decks, released,
     assert {k: v["mod"] for k, v in data["notes"].items()} == {
         "first-question": RELEASED_AT, "second-question": LATER, "fourth-question": LATER}
     assert data["retired"] == {"third-question": "merged into fourth"}
+    assert {k: v["mod"] for k, v in data["follow_ups"].items()} == {
+        "first-question/what-next": RELEASED_AT, "first-question/after-that": RELEASED_AT,
+        "second-question/why": RELEASED_AT, "second-question/how": RELEASED_AT,
+        "fourth-question/code": LATER, "fourth-question/fine": LATER}
     again = invoke("release", "--dry-run", "--decks", str(decks))
     assert again.exit_code == 0 and again.output == f"No changes since version 1.1.0 ({LATER_DAY}).\n"
 

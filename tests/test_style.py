@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from mlops_anki import notetype
+from mlops_anki import followups, notetype
 
 COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\(")
 RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
@@ -40,8 +40,9 @@ def without_night(selector: str) -> str:
     return re.sub(r"\s+", " ", selector.replace(".nightMode ", "").replace(".nightMode", "")).strip()
 
 
-def test_every_colour_in_style_css_has_a_night_counterpart():
-    parsed = rules(notetype._template("style.css"))
+@pytest.mark.parametrize("name", ["style.css", "followup.css"])
+def test_every_colour_in_style_css_has_a_night_counterpart(name):
+    parsed = rules(notetype._template(name))
     night: dict[str, set[str]] = {}
     for selectors, decls in parsed:
         for s in selectors:
@@ -96,8 +97,9 @@ def test_night_code_theme_resets_every_light_token_colour():
     assert reset < css.index(".nightMode .highlight .k ")  # token colours come after the reset
 
 
-def test_cards_carry_no_script_and_load_nothing():
-    nt = notetype.note_type()
+@pytest.mark.parametrize("nt", [notetype.note_type(), followups.follow_up_note_type()],
+                         ids=["question", "follow-up"])
+def test_cards_carry_no_script_and_load_nothing(nt):
     for text in (nt.front, nt.back, nt.css):
         assert "<script" not in text.lower()
         assert not re.search(r"\son\w+\s*=", text), "inline event handlers are JavaScript too"

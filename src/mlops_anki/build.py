@@ -17,11 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, CorpusError, MlopsAnkiError, Problem, SelectionError, Severity
+from .followups import (FOLLOW_UP_NOTETYPE_ID, FOLLOW_UP_SECTION_INDEXES, Rendered,
+                        follow_up_note_type, follow_up_tag)
 from .inert import inert
 from .loader import Corpus, load_corpus
-from .manifest import NoteRecord, NoteTypeRecord, fingerprint_note, template_fingerprint
-from .model import Deck, Question
-from .notetype import SECTION_INDEXES, NoteType, note_type
+from .manifest import (NoteRecord, NoteTypeRecord, fingerprint_note, follow_up_key,
+                       template_fingerprint)
+from .model import Deck, FollowUp, Question
+from .notetype import NOTETYPE_ID, SECTION_INDEXES, NoteType, note_type
 from .package import NoteData, guid_for, remove_stale_temporaries, stage_package
 from .validate import validate
 from .workers import Workers
@@ -37,6 +40,8 @@ class Selection:
     difficulties: tuple[str, ...] = ()
     topics: tuple[str, ...] = ()
     ids: tuple[str, ...] = ()
+    follow_ups: bool = True
+    """Whether each chosen question's follow-up cards are built too."""
 
     def matches(self, q: Question) -> bool:
         """True when ``q`` passes every non-empty filter."""
@@ -53,10 +58,12 @@ class DeckReport:
     path: Path
     size: int
     notes_per_deck: dict[str, int] = field(default_factory=dict)
+    follow_up_notes: int = 0
+    """How many of the notes are follow-up cards."""
 
     @property
     def notes(self) -> int:
-        """Notes in the package."""
+        """Notes in the package, follow-up cards included."""
         return sum(self.notes_per_deck.values())
 
 
@@ -103,41 +110,80 @@ def note_type_record(nt: NoteType) -> NoteTypeRecord:
 
 @dataclass(frozen=True)
 class BuiltNote:
-    """A question's note, ready to package, with the fingerprint its ``mod`` came from."""
+    """A question's note, or one of its follow-up notes, ready to package, with the
+    fingerprint its ``mod`` came from."""
 
     question: Question
     data: NoteData
     record: NoteRecord
+    follow_up: FollowUp | None = None
+    """The follow-up this note asks, or None for the question's main note."""
+
+    @property
+    def key(self) -> str:
+        """Its key in the release manifest: the question id, or the follow-up key."""
+        if self.follow_up is None:
+            return self.question.id
+        return follow_up_key(self.question.id, self.follow_up.id)
 
 
-def dated_notes(deck: Deck, questions: Sequence[Question], fields_of: Iterable[list[str]],
-                *, when: int, note_type_id: int) -> Iterator[BuiltNote]:
-    """Each question's note with its ``mod``: the manifest's for an unchanged note, else
-    ``when`` (later than the recorded one)."""
+POSITIONS_PER_QUESTION = 10
+"""New-card positions (``due``) per question: question n's card takes n * 10 and its
+follow-ups (at most 4) the positions right after, so that a new learner meets each question,
+then its follow-ups, then the next question. An import never moves a card the learner
+already has, so main cards from a release before follow-up cards keep position n; their
+follow-up cards (10n + k) still come after them."""
+
+
+def dated_notes(deck: Deck, questions: Sequence[Question], rendered: Iterable[Rendered],
+                *, when: int) -> Iterator[BuiltNote]:
+    """Each question's note, then its follow-up notes (those rendered), each with its
+    ``mod``: the manifest's for an unchanged note, else ``when`` (later than the recorded
+    one)."""
     manifest = deck.manifest
-    for q, fields in zip(questions, fields_of):
+    for q, (fields, follow_up_fields) in zip(questions, rendered):
         tags = [f"{deck.tag_prefix}::difficulty::{q.difficulty}"] + [
             f"{deck.tag_prefix}::topic::{t}" for t in q.topics]
-        record = fingerprint_note(note_type_id, fields, tags, SECTION_INDEXES)
+        subdeck = deck.subdeck(q.difficulty)
+        due = q.number * POSITIONS_PER_QUESTION
+        record = fingerprint_note(NOTETYPE_ID, fields, tags, SECTION_INDEXES)
         mod = manifest.mod_for(q.id, record.fingerprint, when)
-        yield BuiltNote(q, NoteData(guid=guid_for(deck.id, q.id),
-                                    deck_name=deck.subdeck(q.difficulty), fields=fields,
-                                    tags=tags, due=q.number, mod=mod),
+        yield BuiltNote(q, NoteData(guid=guid_for(deck.id, q.id), deck_name=subdeck,
+                                    fields=fields, tags=tags, due=due, mod=mod,
+                                    note_type_id=NOTETYPE_ID),
                         dataclasses.replace(record, mod=mod))
+        # The parent's tags plus one marking the card kind: the main notes keep theirs as
+        # released, and one search finds every follow-up card.
+        fu_tags = [*tags, follow_up_tag(deck.tag_prefix)]
+        for k, (f, fu_fields) in enumerate(zip(q.follow_ups, follow_up_fields), start=1):
+            record = fingerprint_note(FOLLOW_UP_NOTETYPE_ID, fu_fields, fu_tags,
+                                      FOLLOW_UP_SECTION_INDEXES)
+            mod = manifest.mod_for(follow_up_key(q.id, f.id), record.fingerprint, when)
+            yield BuiltNote(q, NoteData(guid=guid_for(deck.id, q.id, f.id), deck_name=subdeck,
+                                        fields=fu_fields, tags=fu_tags, due=due + k, mod=mod,
+                                        note_type_id=FOLLOW_UP_NOTETYPE_ID),
+                            dataclasses.replace(record, mod=mod), f)
 
 
-def version_label(deck: Deck, notes: Sequence[BuiltNote], nt: NoteTypeRecord) -> str:
+def _same_type(recorded: NoteTypeRecord | None, nt: NoteTypeRecord) -> bool:
+    return recorded is not None and ((recorded.id, recorded.fields, recorded.fingerprint)
+                                     == (nt.id, nt.fields, nt.fingerprint))
+
+
+def version_label(deck: Deck, notes: Sequence[BuiltNote], nt: NoteTypeRecord,
+                  follow_up_nt: NoteTypeRecord | None = None) -> str:
     """The deck version these notes are: the release's, ``<version>+dev`` when anything
-    differs from it, ``unreleased`` for a deck never released."""
+    (a note, a note type in use) differs from it, ``unreleased`` for a deck never
+    released."""
     manifest = deck.manifest
     if not manifest.version:
         return "unreleased"
-    same_type = manifest.note_type is not None and (
-        (manifest.note_type.id, manifest.note_type.fields, manifest.note_type.fingerprint)
-        == (nt.id, nt.fields, nt.fingerprint))
-    same_notes = all(n.question.id in manifest.notes and n.record.fingerprint
-                     == manifest.notes[n.question.id].fingerprint for n in notes)
-    return manifest.version if same_type and same_notes else f"{manifest.version}+dev"
+    same_types = _same_type(manifest.note_type, nt) and (
+        follow_up_nt is None or all(n.follow_up is None for n in notes)
+        or _same_type(manifest.follow_up_note_type, follow_up_nt))
+    same_notes = all((record := manifest.record(n.key)) is not None
+                     and record.fingerprint == n.record.fingerprint for n in notes)
+    return manifest.version if same_types and same_notes else f"{manifest.version}+dev"
 
 
 def version_line(deck: Deck, label: str) -> str:
@@ -153,13 +199,16 @@ def version_line(deck: Deck, label: str) -> str:
 
 
 def package_name(deck: Deck, label: str, selection: Selection) -> str:
-    """File name of a deck's package: deck id and version, and for a subset what it holds,
-    so that a subset never replaces the full deck's file."""
+    """File name of a deck's package: deck id and version, and for a subset what it holds
+    (``-only-...``, ``-no-follow-ups``), so that a subset never replaces the full deck's
+    file."""
     name = f"{deck.id}-{label}"
     parts = [*selection.difficulties, *selection.topics, *selection.ids]
     if parts:
         what = "-".join(parts)
         name += f"-only-{what}" if len(what) <= 60 else f"-only-{len(parts)}-filters"
+    if not selection.follow_ups:
+        name += "-no-follow-ups"
     return name + ".apkg"
 
 
@@ -181,7 +230,8 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
           strict: bool = False, progress: Progress | None = None,
           now: int | None = None, jobs: int = 1) -> BuildReport:
     """Compile every deck under ``decks_dir`` into ``out_dir``, one package per deck named
-    by ``package_name`` (deck id, version, and what a subset holds).
+    by ``package_name`` (deck id, version, and what a subset holds). Each chosen question
+    gives its note and, unless ``selection.follow_ups`` is off, one note per follow-up.
 
     With ``jobs`` > 1, notes are rendered by up to that many worker processes (fewer for small
     decks; ``workers.default_jobs()`` is one per CPU); the output is the same whatever the
@@ -206,7 +256,8 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
         total = sum(len(qs) for _, qs in chosen)
         # Worker processes (if any) render while this one validates; if the corpus turns
         # out to have errors, that work is thrown away. Nothing is written before both end.
-        rendering = [] if corpus.errors else [workers.render(deck, qs) for deck, qs in chosen]
+        rendering = [] if corpus.errors else [
+            workers.render(deck, qs, follow_ups=selection.follow_ups) for deck, qs in chosen]
         _validate(corpus, strict=strict)
         _check_selection(corpus, selection)
         current = now if now is not None else int(time.time())
@@ -215,20 +266,21 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
             raise MlopsAnkiError(f"the clock says {current}, before 2001-09-09; Anki builds "
                                  "note ids from the build time. Fix the clock, or set "
                                  "SOURCE_DATE_EPOCH to the time of the release")
-        nt = note_type()
-        nt = dataclasses.replace(nt, mod=min(nt.mod, when))
-        nt_record = note_type_record(nt)
-        for (deck, questions), fields_of in zip(chosen, rendering):
+        nt, fu_nt = (dataclasses.replace(t, mod=min(t.mod, when))
+                     for t in (note_type(), follow_up_note_type()))
+        nt_record, fu_record = note_type_record(nt), note_type_record(fu_nt)
+        for (deck, questions), rendered in zip(chosen, rendering):
             if not questions:
                 continue
             notes = []
-            for note in dated_notes(deck, questions, fields_of, when=when, note_type_id=nt.id):
+            for note in dated_notes(deck, questions, rendered, when=when):
                 notes.append(note)
-                done += 1
-                if progress:
-                    progress(done, total)
+                if note.follow_up is None:
+                    done += 1
+                    if progress:
+                        progress(done, total)
             _check_times(deck, notes, current)
-            label = version_label(deck, notes, nt_record)
+            label = version_label(deck, notes, nt_record, fu_record)
             description = inert(workers.block("\n\n".join(
                 filter(None, [deck.description.strip(), version_line(deck, label)]))))
             packages.append((out_dir / package_name(deck, label, selection), deck,
@@ -241,7 +293,7 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
     staged = []
     try:
         for target, deck, data, description in packages:
-            staged.append(stage_package(target, note_type=nt, top_deck=deck.name,
+            staged.append(stage_package(target, note_types=[nt, fu_nt], top_deck=deck.name,
                                         description=description, notes=data,
                                         id_base=max(n.mod for n in data)))
     except BaseException:
@@ -258,8 +310,9 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
             for rest in staged[len(reports) + 1:]:
                 rest.discard()
             raise
-        reports.append(DeckReport(deck.id, target, size,
-                                  dict(sorted(Counter(n.deck_name for n in data).items()))))
+        reports.append(DeckReport(
+            deck.id, target, size, dict(sorted(Counter(n.deck_name for n in data).items())),
+            follow_up_notes=sum(n.note_type_id == fu_nt.id for n in data)))
     warnings = [p for p in corpus.problems if p.severity is not Severity.ERROR]
     return BuildReport(reports, warnings)
 

@@ -179,6 +179,8 @@ def build(
     topic: TopicOption = [],
     id: IdOption = [],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
+    no_follow_ups: Annotated[bool, typer.Option(
+        "--no-follow-ups", help="Leave out the follow-up cards (the file name says so).")] = False,
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", metavar="N", min=1,
         help="Processes that render notes. Default: one per CPU (small decks use fewer). "
@@ -196,7 +198,8 @@ def build(
     from .build import build as run_build
     from .workers import default_jobs
 
-    selection = Selection(tuple(difficulty), tuple(topic), tuple(id))
+    selection = Selection(tuple(difficulty), tuple(topic), tuple(id),
+                          follow_ups=not no_follow_ups)
     progress = _Progress()
     try:
         with _errors_to_exit():

@@ -215,7 +215,7 @@ def _question(doc: Document) -> Question:
                    for c in data.get("code") or ()),
         mistakes=tuple(m.strip() for m in data["mistakes"]),
         follow_ups=tuple(FollowUp(question=f["question"].strip(), answer=f["answer"].strip(),
-                                  id=f.get("id") or "")
+                                  id=f["id"])
                          for f in data["follow_ups"]),
         references=tuple(r.strip() for r in data.get("references") or ()),
         source_label=(data.get("source_label") or "").strip(),

@@ -29,8 +29,9 @@ class FollowUp:
 
     question: str
     answer: str
-    id: str = ""
-    """Permanent slug, unique within the question (empty while not yet assigned)."""
+    id: str
+    """Permanent slug, unique within the question; with the question's id, the identity of
+    the follow-up's own card."""
 
 
 @dataclass(frozen=True)
@@ -82,8 +83,15 @@ class Deck:
         return tuple(self.manifest_doc.data.get("notes") or ()) if self.manifest_doc else ()
 
     @property
+    def shipped_follow_ups(self) -> tuple[str, ...]:
+        """Follow-up keys ``<question id>/<follow-up id>`` recorded as released, in order."""
+        return (tuple(self.manifest_doc.data.get("follow_ups") or ())
+                if self.manifest_doc else ())
+
+    @property
     def retired(self) -> dict[str, str]:
-        """Released ids removed on purpose, with the reason."""
+        """Released ids (question ids and follow-up keys) removed on purpose, with the
+        reason."""
         return dict(self.manifest_doc.data.get("retired") or {}) if self.manifest_doc else {}
 
     def subdeck(self, difficulty: str) -> str:

@@ -56,6 +56,11 @@ def _template(name: str) -> str:
     return resources.files("mlops_anki").joinpath("templates", name).read_text(encoding="utf-8")
 
 
+def template_file(name: str) -> str:
+    """The text of ``templates/<name>`` as packaged (shared with the follow-up note type)."""
+    return _template(name)
+
+
 @dataclass(frozen=True)
 class NoteType:
     """Everything Anki stores for the note type, as plain values."""

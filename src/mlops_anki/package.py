@@ -17,6 +17,7 @@ import sqlite3
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,11 +39,18 @@ class NoteData:
     tags: list[str]
     due: int
     mod: int
+    note_type_id: int
+    """The id of the note type (one of those passed to ``write_package``) it belongs to."""
 
 
-def guid_for(deck_id: str, question_id: str) -> str:
-    """Anki note GUID from the permanent (deck id, question id) pair and nothing else."""
-    return genanki.guid_for(deck_id, question_id)
+def guid_for(deck_id: str, question_id: str, follow_up_id: str | None = None) -> str:
+    """Anki note GUID from the permanent ids and nothing else: (deck id, question id) for a
+    question's note, (deck id, question id, follow-up id) for a follow-up's.
+
+    genanki joins the parts with "__", which no slug contains, so the two kinds never meet."""
+    if follow_up_id is None:
+        return genanki.guid_for(deck_id, question_id)
+    return genanki.guid_for(deck_id, question_id, follow_up_id)
 
 
 def deck_id_for(name: str) -> int:
@@ -124,30 +132,37 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def write_package(target: Path, *, note_type: NoteType, top_deck: str, description: str,
-                  notes: list[NoteData], id_base: int) -> int:
+def write_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str,
+                  description: str, notes: list[NoteData], id_base: int) -> int:
     """Write ``notes`` to ``target`` atomically and return the file size in bytes.
 
-    ``id_base`` (Unix seconds) seeds note and card ids, so that equal input gives equal ids.
-    Raises BuildError (and leaves any existing ``target`` untouched) when writing fails.
+    Each note belongs to one of ``note_types`` (by ``NoteData.note_type_id``); a note type no
+    note uses is left out. ``id_base`` (Unix seconds) seeds note and card ids, so that equal
+    input gives equal ids. Raises BuildError (and leaves any existing ``target`` untouched)
+    when writing fails.
     """
-    return stage_package(target, note_type=note_type, top_deck=top_deck,
+    return stage_package(target, note_types=note_types, top_deck=top_deck,
                          description=description, notes=notes, id_base=id_base).commit()
 
 
-def stage_package(target: Path, *, note_type: NoteType, top_deck: str, description: str,
-                  notes: list[NoteData], id_base: int) -> StagedPackage:
+def stage_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str,
+                  description: str, notes: list[NoteData], id_base: int) -> StagedPackage:
     """Write ``notes`` to a temporary file beside ``target``; ``commit()`` puts it in place.
 
-    Raises BuildError (nothing left behind, ``target`` untouched) when writing fails.
+    Each note belongs to one of ``note_types`` (by ``NoteData.note_type_id``); a note type no
+    note uses is left out. Raises BuildError (nothing left behind, ``target`` untouched) when
+    writing fails.
     """
-    model = _genanki_model(note_type)
+    models = {nt.id: _genanki_model(nt) for nt in note_types}
     decks = {top_deck: genanki.Deck(deck_id_for(top_deck), top_deck, description=description)}
     for note in notes:
         if note.deck_name not in decks:
             decks[note.deck_name] = genanki.Deck(deck_id_for(note.deck_name), note.deck_name)
         decks[note.deck_name].add_note(genanki.Note(
-            model=model, fields=note.fields, guid=note.guid, tags=note.tags, due=note.due))
+            model=models[note.note_type_id], fields=note.fields, guid=note.guid,
+            tags=note.tags, due=note.due))
+    used = {note.note_type_id for note in notes}
+    model_mods = {nt.id: nt.mod for nt in note_types if nt.id in used}
 
     try:
         if target.is_dir():  # checked now: the rename that would fail comes after others'
@@ -158,7 +173,7 @@ def stage_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
         # remove_stale_temporaries, which never looks in the system's temporary folder.
         db_path = _temporary(target)
         try:
-            _write_collection(db_path, list(decks.values()), model, note_type.mod, notes, id_base)
+            _write_collection(db_path, list(decks.values()), model_mods, notes, id_base)
             return StagedPackage(target, _write_zip(target, db_path))
         finally:
             db_path.unlink(missing_ok=True)
@@ -170,8 +185,8 @@ def stage_package(target: Path, *, note_type: NoteType, top_deck: str, descripti
         raise BuildError(f"genanki rejected the rendered HTML for {target}: {exc}") from exc
 
 
-def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.Model,
-                      model_mod: int, notes: list[NoteData], id_base: int) -> None:
+def _write_collection(db_path: Path, decks: list[genanki.Deck], model_mods: dict[int, int],
+                      notes: list[NoteData], id_base: int) -> None:
     conn = sqlite3.connect(db_path)
     try:
         cursor = conn.cursor()
@@ -191,7 +206,8 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model: genanki.M
         cursor.execute("DROP TABLE temp.note_mod")
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
         models = json.loads(models_json)
-        models[str(model.model_id)]["mod"] = model_mod
+        for model_id, mod in model_mods.items():
+            models[str(model_id)]["mod"] = mod
         cursor.execute("UPDATE col SET models = ?", (json.dumps(models, sort_keys=True),))
         conn.commit()
     finally:

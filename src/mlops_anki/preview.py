@@ -20,9 +20,10 @@ from pathlib import Path
 
 from .build import load_valid
 from .errors import BuildError, TemplateError
+from .followups import FOLLOW_UP_FIELDS, follow_up_note_type, render_question
 from .loader import Corpus
-from .model import Deck, Question
-from .notetype import FIELDS, NoteType, note_fields, note_type
+from .model import Deck, FollowUp, Question
+from .notetype import FIELDS, NoteType, note_type
 from .render import Renderer, escape
 
 PHONE_WIDTH = 390
@@ -104,20 +105,38 @@ class CardPreview:
     question: Question
     front: str
     back: str
+    follow_up: FollowUp | None = None
+    """The follow-up this card asks, or None for the question's main card."""
+
+    @property
+    def anchor(self) -> str:
+        """A unique id for the card in the gallery."""
+        return f"{self.deck.id}-{self.question.id}" + (
+            f"--{self.follow_up.id}" if self.follow_up else "")
 
 
-def render_cards(corpus: Corpus, *, nt: NoteType | None = None) -> list[CardPreview]:
-    """Render the card of every question in ``corpus``, deck by deck, in number order."""
+def render_cards(corpus: Corpus, *, nt: NoteType | None = None,
+                 follow_up_nt: NoteType | None = None) -> list[CardPreview]:
+    """Render every card of ``corpus``, deck by deck, in new-card order: each question's
+    card, then its follow-up cards."""
     nt = nt or note_type()
+    fu_nt = follow_up_nt or follow_up_note_type()
     renderer = Renderer()
     cards = []
     for deck in corpus.decks:
         for q in sorted(deck.questions, key=lambda q: q.number):
-            fields = dict(zip(FIELDS, note_fields(deck, q, renderer)))
-            front = render_template(nt.front, fields)
-            cards.append(CardPreview(deck, q, front,
-                                     render_template(nt.back, fields, front_side=front)))
+            main, follow_ups = render_question(deck, q, renderer)
+            cards.append(_card(deck, q, nt, dict(zip(FIELDS, main))))
+            cards += [_card(deck, q, fu_nt, dict(zip(FOLLOW_UP_FIELDS, fields)), f)
+                      for f, fields in zip(q.follow_ups, follow_ups)]
     return cards
+
+
+def _card(deck: Deck, q: Question, nt: NoteType, fields: dict[str, str],
+          follow_up: FollowUp | None = None) -> CardPreview:
+    front = render_template(nt.front, fields)
+    return CardPreview(deck, q, front, render_template(nt.back, fields, front_side=front),
+                       follow_up)
 
 
 @dataclass(frozen=True)
@@ -136,9 +155,9 @@ def write_preview(decks_dir: Path, out_dir: Path) -> PreviewReport:
     be written.
     """
     corpus = load_valid(decks_dir)
-    nt = note_type()
-    cards = render_cards(corpus, nt=nt)
-    page = gallery_html(cards, nt.css)
+    nt, fu_nt = note_type(), follow_up_note_type()
+    cards = render_cards(corpus, nt=nt, follow_up_nt=fu_nt)
+    page = gallery_html(cards, nt.css, fu_nt.css)
     target = out_dir / "index.html"
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -160,9 +179,13 @@ def _options(values: list[str]) -> str:
     return "".join(f'<option value="{escape(v)}">{escape(v)}</option>' for v in values)
 
 
-def gallery_html(cards: list[CardPreview], css: str) -> str:
-    """The gallery page: a toolbar (search, difficulty, topic, night, phone, open sections)
-    and, for each card, its front and back in containers that carry Anki's body classes."""
+def gallery_html(cards: list[CardPreview], css: str, follow_up_css: str = "") -> str:
+    """The gallery page: a toolbar (search, difficulty, topic, card kind, night, phone, open
+    sections) and, for each card, its front and back in containers that carry Anki's body
+    classes. ``follow_up_css`` is the follow-up note type's CSS; since it holds the main
+    CSS too, only its own rules are added to the page."""
+    extra_css = follow_up_css.replace(css, "", 1) if follow_up_css.startswith(css) else (
+        follow_up_css)
     decks = list({card.deck.id: card.deck for card in cards}.values())
     difficulties = list(dict.fromkeys(d for deck in decks for d in deck.difficulties))
     topics = sorted({t for deck in decks for t in deck.topics})
@@ -174,6 +197,7 @@ def gallery_html(cards: list[CardPreview], css: str) -> str:
 <title>mlops-anki preview: {count} cards</title>
 <style>{_GALLERY_CSS}</style>
 <style>{css}</style>
+<style>{extra_css}</style>
 </head>
 <body class="g-page">
 <header class="g-bar">
@@ -181,6 +205,7 @@ def gallery_html(cards: list[CardPreview], css: str) -> str:
   <input id="g-search" type="search" placeholder="Search card text" aria-label="Search card text">
   <select id="g-difficulty" aria-label="Difficulty"><option value="">All difficulties</option>{_options(difficulties)}</select>
   <select id="g-topic" aria-label="Topic"><option value="">All topics</option>{_options(topics)}</select>
+  <select id="g-kind" aria-label="Card kind"><option value="">All cards</option><option value="main">Questions</option><option value="follow-up">Follow-up cards</option></select>
   <label><input id="g-night" type="checkbox"> Night mode</label>
   <label><input id="g-phone" type="checkbox"> Phone ({PHONE_WIDTH} px)</label>
   <label><input id="g-open" type="checkbox"> Open sections</label>
@@ -195,15 +220,17 @@ def gallery_html(cards: list[CardPreview], css: str) -> str:
 
 
 def _entry(card: CardPreview) -> str:
-    deck, q = card.deck, card.question
+    deck, q, f = card.deck, card.question, card.follow_up
     faces = "".join(
         f'<figure class="g-face"><figcaption>{label}</figcaption>'
         f'<div class="{body_classes()}">{html}</div></figure>'
         for label, html in (("Front", card.front), ("Back", card.back)))
-    return (f'<article class="g-entry" id="{escape(deck.id)}-{escape(q.id)}" '
+    anchor = escape(card.anchor)
+    title = escape(q.id) if f is None else f"{escape(q.id)} follow-up {escape(f.id)}"
+    return (f'<article class="g-entry" id="{anchor}" data-kind="{"main" if f is None else "follow-up"}" '
             f'data-difficulty="{escape(q.difficulty)}" data-topics="{escape(" ".join(q.topics))}">'
-            f'<h2 class="g-entry-title"><a href="#{escape(deck.id)}-{escape(q.id)}">'
-            f'#{q.number}</a> {escape(q.id)} <small>{escape(deck.name)}</small></h2>'
+            f'<h2 class="g-entry-title"><a href="#{anchor}">'
+            f'#{q.number}</a> {title} <small>{escape(deck.name)}</small></h2>'
             f'<div class="g-faces">{faces}</div></article>')
 
 
@@ -253,8 +280,10 @@ _GALLERY_JS = """
   function filter() {
     var text = $('g-search').value.trim().toLowerCase();
     var difficulty = $('g-difficulty').value, topic = $('g-topic').value, shown = 0;
+    var kind = $('g-kind').value;
     entries.forEach(function (e) {
       var ok = (!difficulty || e.dataset.difficulty === difficulty)
+        && (!kind || e.dataset.kind === kind)
         && (!topic || e.dataset.topics.split(' ').indexOf(topic) >= 0)
         && (!text || e.textContent.toLowerCase().indexOf(text) >= 0);
       e.hidden = !ok;
@@ -270,6 +299,7 @@ _GALLERY_JS = """
   $('g-search').addEventListener('input', filter);
   $('g-difficulty').addEventListener('change', filter);
   $('g-topic').addEventListener('change', filter);
+  $('g-kind').addEventListener('change', filter);
   $('g-night').addEventListener('change', function () { toggle('g-night', 'nightMode', 'g-dark'); });
   $('g-phone').addEventListener('change', function () { toggle('g-phone', 'mobile', 'g-phone'); });
   $('g-open').addEventListener('change', function () {

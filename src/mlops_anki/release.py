@@ -4,7 +4,8 @@ changelog entry.
 A release records, for every note, the fingerprint and ``mod`` that builds will reuse until
 the note changes again (see ``manifest.py``). Versions follow semantic versioning for the
 learner: major when an update can no longer keep their progress (a note type schema change),
-minor when questions are added, patch for fixes.
+minor when questions or follow-up cards are added, patch for fixes. Follow-up cards are
+compared, recorded and listed like questions, under their key ``<question id>/<follow-up id>``.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ from pathlib import Path
 
 from .build import BuiltNote, dated_notes, load_valid, note_type_record, release_time
 from .errors import BuildError, MlopsAnkiError
-from .manifest import MANIFEST_FILE, Manifest, NoteTypeRecord
-from .model import Deck, Question
+from .followups import follow_up_note_type
+from .manifest import MANIFEST_FILE, Manifest, NoteRecord, NoteTypeRecord, parent_of
+from .model import Deck, FollowUp, Question
 from .notetype import note_type
 from .schema import SEMVER_RE
 from .workers import Workers
@@ -43,10 +45,13 @@ class ReleaseError(MlopsAnkiError):
 
 @dataclass(frozen=True)
 class ChangedQuestion:
-    """A released question whose note changed, and which parts of it."""
+    """A released question (or one of its follow-up cards) whose note changed, and which
+    parts of it."""
 
     question: Question
     sections: tuple[str, ...]
+    follow_up: FollowUp | None = None
+    """The follow-up card that changed, or None for the question's main note."""
 
 
 @dataclass
@@ -62,27 +67,37 @@ class ReleasePlan:
     added: list[Question] = field(default_factory=list)
     changed: list[ChangedQuestion] = field(default_factory=list)
     retired: dict[str, str] = field(default_factory=dict)
+    added_follow_ups: list[tuple[Question, FollowUp]] = field(default_factory=list)
+    changed_follow_ups: list[ChangedQuestion] = field(default_factory=list)
+    retired_follow_ups: dict[str, str] = field(default_factory=dict)
+    """Released follow-up keys retired now (on their own, or with their question)."""
     design_changed: bool = False
     schema_changed: bool = False
 
     @property
     def has_changes(self) -> bool:
         """True when the corpus differs from the last release in anything learners get."""
-        return bool(self.added or self.changed or self.retired or self.design_changed
-                    or self.schema_changed)
+        return bool(self.added or self.changed or self.retired or self.added_follow_ups
+                    or self.changed_follow_ups or self.retired_follow_ups
+                    or self.design_changed or self.schema_changed)
 
     def changelog_entry(self) -> str:
         """The Markdown entry for CHANGELOG.md, generated from the difference to the last
         release."""
         title = self.version or "Unreleased"
-        counts = Counter(n.question.difficulty for n in self.notes)
+        mains = [n for n in self.notes if n.follow_up is None]
+        follow_ups = len(self.notes) - len(mains)
+        counts = Counter(n.question.difficulty for n in mains)
         per = ", ".join(f"{counts[d]} {d.replace('-', ' ').title()}"
                         for d in self.deck.difficulties if counts[d])
         lines = [f"## {title} ({self.date})", "",
-                 f"{len(self.notes)} questions ({per})."]
+                 f"{len(mains)} questions ({per})"
+                 + (f" and {follow_ups} follow-up cards." if follow_ups else ".")]
         if self.previous.version:
-            lines[-1] += (f" Importing it over {self.previous.version} adds {len(self.added)} "
-                          f"note(s) and updates {len(self.changed)}.")
+            added = len(self.added) + len(self.added_follow_ups)
+            updated = len(self.changed) + len(self.changed_follow_ups)
+            lines[-1] += (f" Importing it over {self.previous.version} adds {added} "
+                          f"note(s) and updates {updated}.")
         else:
             lines[-1] += " The first release recorded in a manifest."
         if self.schema_changed:
@@ -93,6 +108,14 @@ class ReleasePlan:
             ("Changed", [f"- #{c.question.number} {c.question.question} "
                          f"({', '.join(c.sections)})" for c in self.changed]),
             ("Retired", [f"- `{key}`: {reason}" for key, reason in self.retired.items()]),
+            ("Follow-up cards added", [f"- #{q.number} follow-up `{f.id}`: {f.question}"
+                                       for q, f in self.added_follow_ups]),
+            ("Follow-up cards changed", [
+                f"- #{c.question.number} follow-up `{c.follow_up.id}`: {c.follow_up.question} "
+                f"({', '.join(c.sections)})" for c in self.changed_follow_ups
+                if c.follow_up is not None]),
+            ("Follow-up cards retired", [f"- `{key}`: {reason}"
+                                         for key, reason in self.retired_follow_ups.items()]),
             ("Card design", ["- The card templates or CSS changed; Anki applies the new "
                              "design to every card on import."] if self.design_changed else []),
         ):
@@ -132,45 +155,66 @@ def plan_release(decks_dir: Path, version: str | None = None, *, deck_id: str | 
     deck = _pick_deck(corpus.decks, deck_id)
     previous = deck.manifest
     when = release_time(now)
-    nt = note_type()
-    nt = dataclasses.replace(nt, mod=min(nt.mod, when))
+    nt, fu_nt = (dataclasses.replace(t, mod=min(t.mod, when))
+                 for t in (note_type(), follow_up_note_type()))
     questions = sorted(deck.questions, key=lambda q: q.number)
     with Workers(1) as workers:
-        notes = list(dated_notes(deck, questions, workers.render(deck, questions),
-                                 when=when, note_type_id=nt.id))
-    nt_record = note_type_record(nt)
-    plan = _compare(deck, previous, notes, nt_record)
+        notes = list(dated_notes(deck, questions, workers.render(deck, questions), when=when))
+    nt_record, fu_record = note_type_record(nt), note_type_record(fu_nt)
+    plan = _compare(deck, previous, notes, nt_record, fu_record)
     plan.version = version or ""
     plan.date = time.strftime("%Y-%m-%d", time.gmtime(when))
-    order = [key for key in previous.notes if key not in plan.retired]
-    order += [n.question.id for n in notes if n.question.id not in previous.notes]
-    records = {n.question.id: n.record for n in notes}
-    plan.manifest = Manifest(version=plan.version, released=plan.date, note_type=nt_record,
-                             notes={key: records[key] for key in order},
-                             retired=dict(previous.retired))
+    records = {n.key: n.record for n in notes}
+    plan.manifest = Manifest(
+        version=plan.version, released=plan.date, note_type=nt_record,
+        notes=_in_release_order(previous.notes, plan.retired,
+                                [n for n in notes if n.follow_up is None], records),
+        retired=dict(previous.retired), follow_up_note_type=fu_record,
+        follow_ups=_in_release_order(previous.follow_ups, plan.retired_follow_ups,
+                                     [n for n in notes if n.follow_up is not None], records))
     if version is not None:
         _check_version(plan)
     return plan
 
 
+def _in_release_order(released: dict[str, NoteRecord], retired: dict[str, str],
+                      notes: list[BuiltNote], records: dict[str, NoteRecord]
+                      ) -> dict[str, NoteRecord]:
+    """Released keys first, in their recorded order (a diff-friendly manifest), then new ones
+    in build order; retired keys are left out."""
+    order = [key for key in released if key not in retired]
+    order += [n.key for n in notes if n.key not in released]
+    return {key: records[key] for key in order}
+
+
 def _compare(deck: Deck, previous: Manifest, notes: list[BuiltNote],
-             nt: NoteTypeRecord) -> ReleasePlan:
+             nt: NoteTypeRecord, fu_nt: NoteTypeRecord) -> ReleasePlan:
     plan = ReleasePlan(deck, "", "", previous, previous, notes)
     for note in notes:
-        old = previous.notes.get(note.question.id)
+        old = previous.record(note.key)
         if old is None:
-            plan.added.append(note.question)
+            if note.follow_up is None:
+                plan.added.append(note.question)
+            else:
+                plan.added_follow_ups.append((note.question, note.follow_up))
         elif old.fingerprint != note.record.fingerprint:
             sections = tuple(name.replace("-", " ") for name, digest in note.record.sections.items()
-                             if old.sections.get(name) != digest)
-            plan.changed.append(ChangedQuestion(note.question, sections or ("note type",)))
-    current = {n.question.id for n in notes}
+                             if old.sections.get(name) != digest) or ("note type",)
+            changed = ChangedQuestion(note.question, sections, note.follow_up)
+            (plan.changed if note.follow_up is None else plan.changed_follow_ups).append(changed)
+    current = {n.key for n in notes}
     plan.retired = {key: reason for key, reason in previous.retired.items()
                     if key in previous.notes and key not in current}
-    old_type = previous.note_type
-    if old_type is not None:
-        plan.schema_changed = (old_type.id, old_type.fields) != (nt.id, nt.fields)
-        plan.design_changed = old_type.fingerprint != nt.fingerprint
+    # Validation has made sure that every released follow-up missing now is retired, on
+    # its own or with its question.
+    plan.retired_follow_ups = {
+        key: previous.retired.get(key) or previous.retired.get(parent_of(key), "")
+        for key in previous.follow_ups if key not in current}
+    for old_type, new_type in ((previous.note_type, nt), (previous.follow_up_note_type, fu_nt)):
+        if old_type is not None:
+            plan.schema_changed |= (old_type.id, old_type.fields) != (new_type.id,
+                                                                      new_type.fields)
+            plan.design_changed |= old_type.fingerprint != new_type.fingerprint
     return plan
 
 
@@ -188,9 +232,12 @@ def _check_version(plan: ReleasePlan) -> None:
     if plan.schema_changed and new[0] == old[0]:
         raise ReleaseError(f"the note type's fields changed, so learners' notes cannot be "
                            f"updated: that needs a new major version ({old[0] + 1}.0.0)")
-    if plan.added and new[:2] == old[:2]:
-        raise ReleaseError(f"{len(plan.added)} question(s) are new: that needs at least a new "
-                           f"minor version ({old[0]}.{old[1] + 1}.0)")
+    if (plan.added or plan.added_follow_ups) and new[:2] == old[:2]:
+        what = " and ".join(filter(None, [
+            f"{len(plan.added)} question(s)" if plan.added else "",
+            f"{len(plan.added_follow_ups)} follow-up card(s)" if plan.added_follow_ups else ""]))
+        raise ReleaseError(f"{what} are new: that needs at least a new minor version "
+                           f"({old[0]}.{old[1] + 1}.0)")
 
 
 def write_release(plan: ReleasePlan) -> list[Path]:

@@ -36,7 +36,9 @@ MAX_LINES = 300
 """Most lines in one text value (the longest explanation in the shipped corpus has under 60)."""
 MAX_LINE = 2_000
 """Longest line in a text value, in characters (the shipped corpus: under 400)."""
-MAX_NUMBER = 1_000_000
+MAX_NUMBER = 99_999
+"""A question's new-card position is ``number * 10`` (its follow-ups take the next nine), and
+Anki's Check Database renumbers new cards whose position is 1,000,000 or more."""
 
 LANGUAGES = ("python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text")
 """Snippet languages the corpus may use (CONTRIBUTING.md); the first five are syntax-checked."""
@@ -226,19 +228,22 @@ class ListOf(Kind):
 
 
 class MapOf(Kind):
-    """A mapping from slugs to one kind of value; non-empty unless ``empty`` is allowed."""
+    """A mapping from slugs (or keys of another kind) to one kind of value; non-empty unless
+    ``empty`` is allowed."""
 
-    def __init__(self, value: Kind, *, empty: bool = False):
+    def __init__(self, value: Kind, *, empty: bool = False, key: Kind | None = None,
+                 keys: str = "slugs"):
         self.value = value
         self.empty = empty
-        self.expected = f"a mapping of slugs to {value.expected}"
+        self.key = key or Slug()
+        self.expected = f"a mapping of {keys} to {value.expected}"
 
     def check(self, value: Any) -> Iterator[Issue]:
         if not isinstance(value, dict) or not (value or self.empty):
             yield from self._mismatch(value)
             return
         for key, item in value.items():
-            for _, message, _ in Slug().check(key):
+            for _, message, _ in self.key.check(key):
                 yield (key,), f"key {key!r}: {message}", True
             for sub, message, at_key in self.value.check(item):
                 yield (key,) + sub, message, at_key
@@ -305,8 +310,9 @@ SNIPPET = Record("a code snippet", (
 ))
 
 FOLLOW_UP = Record("a follow-up", (
-    Field("id", Slug(), "Permanent slug, unique within its question: the identity of the "
-                        "follow-up's own card. Never change it once shipped.", required=False),
+    Field("id", Slug(), "Permanent slug, unique within its question: with the question's id, "
+                        "the identity of the follow-up's own card. Never change it once "
+                        "released."),
     Field("question", Text(), "The question an interviewer asks next."),
     Field("answer", Text(), "Its short answer, 1-3 sentences of inline Markdown."),
 ))
@@ -345,6 +351,12 @@ SEMVER_RE = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
 UNIX_TIME = Whole(1_000_000_000, 4_000_000_000, "a Unix time in seconds")
 _HEX = Pattern(r"[0-9a-f]{8,64}", "a lowercase hexadecimal digest")
 
+_SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+FOLLOW_UP_KEY = Pattern(f"{_SLUG}/{_SLUG}", "a follow-up key '<question id>/<follow-up id>', "
+                                           "like 'canary-deployment/promotion-criteria'")
+RELEASED_KEY = Pattern(f"{_SLUG}(?:/{_SLUG})?", "a question id, or a follow-up key "
+                                                "'<question id>/<follow-up id>'")
+
 RELEASED_NOTE = Record("a released note", (
     Field("mod", UNIX_TIME, "The note's modification time as last published; Anki updates "
                             "a learner's note only when a package carries a newer one."),
@@ -370,7 +382,14 @@ MANIFEST = Record("release.yaml", (
     Field("notes", MapOf(RELEASED_NOTE, empty=True),
           "Every released question id, in release order, with what its note looked like. "
           "Ids are forever: learners' review history hangs on them."),
-    Field("retired", MapOf(Text()), "Released ids removed on purpose, each with the reason. "
-                                    "The only part of the file written by hand.",
-          required=False),
+    Field("follow_up_note_type", RELEASED_NOTE_TYPE, "The follow-up cards' note type as "
+                                                     "released.", required=False),
+    Field("follow_ups", MapOf(RELEASED_NOTE, empty=True, key=FOLLOW_UP_KEY,
+                              keys="follow-up keys"),
+          "Every released follow-up card, keyed '<question id>/<follow-up id>', in release "
+          "order, with what its note looked like. These ids are forever too.", required=False),
+    Field("retired", MapOf(Text(), key=RELEASED_KEY, keys="released ids"),
+          "Released ids removed on purpose, each with the reason: question ids, and follow-up "
+          "keys '<question id>/<follow-up id>' (retiring a question retires its follow-ups). "
+          "The only part of the file written by hand.", required=False),
 ))

@@ -20,6 +20,7 @@ from functools import cache
 import yaml
 
 from .errors import Problem, Severity
+from .manifest import follow_up_key, parent_of
 from .model import Deck, Question
 from .yamlsource import Key, compose_all
 
@@ -168,6 +169,34 @@ def _check_shipped(deck: Deck) -> Iterator[Problem]:
             yield deck.manifest_doc.problem(("retired", old), (
                 f"retired id {old!r} is used by a question again; remove it from 'retired:' "
                 "if that is intended"), at_key=True, severity=Severity.WARNING)
+    yield from _check_shipped_follow_ups(deck, current)
+
+
+def _check_shipped_follow_ups(deck: Deck, questions: set[str]) -> Iterator[Problem]:
+    """Every released follow-up key must still have its follow-up, unless it, or its
+    question, is retired on purpose. ``questions`` holds the ids of the questions there are
+    (loaded or not); a missing question is reported once, as a question."""
+    assert deck.manifest_doc is not None and deck.broken_ids is not None
+    current = {follow_up_key(q.id, f.id) for q in deck.questions for f in q.follow_ups}
+    retired, shipped = deck.retired, deck.shipped_follow_ups
+    new = sorted(current - set(shipped) - set(retired))
+    for key in shipped:
+        parent = parent_of(key)
+        if (key in current or key in retired or parent in retired
+                or parent not in questions or parent in deck.broken_ids):
+            continue
+        siblings = [k for k in new if parent_of(k) == parent]
+        close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5)
+        hint = f" (renamed to {close[0]!r}?)" if close else ""
+        yield deck.manifest_doc.problem(("follow_ups", key), (
+            f"released follow-up {key!r} has no follow-up{hint}; learners' review history "
+            f"hangs on it. Restore the id, or retire it on purpose under 'retired:' with a "
+            "reason"), at_key=True)
+    for old in retired:
+        if "/" in old and old in current:
+            yield deck.manifest_doc.problem(("retired", old), (
+                f"retired follow-up {old!r} is used again; remove it from 'retired:' if that "
+                "is intended"), at_key=True, severity=Severity.WARNING)
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:

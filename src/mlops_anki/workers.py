@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .errors import CorpusError, WorkerError
 from .model import Deck, Question
-from .notetype import note_fields
+from .followups import Rendered, render_question
 from .render import Renderer
 from .yamlsource import Document
 
@@ -79,21 +79,25 @@ class Workers:
                                              initargs=(os.getpid(),))
         return self._pool
 
-    def render(self, deck: Deck, questions: Sequence[Question]) -> Iterator[list[str]]:
-        """The fields of each question's note, in the order of ``questions``.
+    def render(self, deck: Deck, questions: Sequence[Question], *,
+               follow_ups: bool = True) -> Iterator[Rendered]:
+        """The fields of each question's note, and of its follow-up notes when
+        ``follow_ups``, in the order of ``questions``.
 
         With workers, all of the work is queued now and proceeds while the caller does
         something else; without, each note is rendered as the iterator reaches it.
         """
         pool = self.pool_for(len(questions))
         if pool is None:
-            return _checked(questions, (_fields(deck, q, self.renderer) for q in questions))
+            return _checked(questions, (_fields(deck, q, self.renderer, follow_ups)
+                                        for q in questions))
         # Workers need the content only; the positions (most of a question's memory) stay here.
         deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
         try:
             futures = [
                 pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
-                                                  for q in questions[i:i + CHUNK]])
+                                                  for q in questions[i:i + CHUNK]],
+                            follow_ups)
                 for i in range(0, len(questions), CHUNK)
             ]
         except BrokenProcessPool as exc:
@@ -105,14 +109,14 @@ class Workers:
         return self.renderer.block(text)
 
 
-def _fields(deck: Deck, q: Question, renderer: Renderer) -> list[str] | str:
-    """``q``'s fields, or why they could not be rendered.
+def _fields(deck: Deck, q: Question, renderer: Renderer, follow_ups: bool) -> Rendered | str:
+    """``q``'s fields (and its follow-ups'), or why they could not be rendered.
 
     Validation bounds what reaches the renderer (length, lines, nesting, brackets), so this
     is a last line of defence: a renderer that still recurses too deep or runs out of
     memory on some input reports the question instead of a traceback."""
     try:
-        return note_fields(deck, q, renderer)
+        return render_question(deck, q, renderer, follow_ups=follow_ups)
     except RecursionError:
         return "nested too deeply for the Markdown renderer; simplify its lists and quotes"
     except MemoryError:
@@ -120,14 +124,14 @@ def _fields(deck: Deck, q: Question, renderer: Renderer) -> list[str] | str:
 
 
 def _checked(questions: Sequence[Question],
-             results: Iterator[list[str] | str]) -> Iterator[list[str]]:
+             results: Iterator[Rendered | str]) -> Iterator[Rendered]:
     for q, fields in zip(questions, results):
         if isinstance(fields, str):
             raise CorpusError([q.doc.problem((), f"cannot render this question: {fields}")])
         yield fields
 
 
-def _results(futures: list[Future[list[list[str] | str]]]) -> Iterator[list[str] | str]:
+def _results(futures: list[Future[list[Rendered | str]]]) -> Iterator[Rendered | str]:
     for future in futures:
         try:
             yield from future.result()
@@ -154,8 +158,9 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def _render_chunk(deck: Deck, questions: list[Question]) -> list[list[str] | str]:
+def _render_chunk(deck: Deck, questions: list[Question],
+                  follow_ups: bool) -> list[Rendered | str]:
     global _worker_renderer
     if _worker_renderer is None:
         _worker_renderer = Renderer()
-    return [_fields(deck, q, _worker_renderer) for q in questions]
+    return [_fields(deck, q, _worker_renderer, follow_ups) for q in questions]
