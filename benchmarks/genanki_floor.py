@@ -19,16 +19,27 @@ def main() -> None:
     source, target = sys.argv[1], sys.argv[2]
     with open(source, encoding="utf-8") as fh:
         data = json.load(fh)
-    models = {int(m["id"]): genanki.Model(int(m["id"]), m["name"],
-                                     fields=[{"name": f} for f in m["fields"]],
-                                     templates=m["templates"], css=m["css"])
-              for m in data["models"]}
+    models = {
+        int(m["id"]): genanki.Model(
+            int(m["id"]),
+            m["name"],
+            fields=[{"name": f} for f in m["fields"]],
+            templates=m["templates"],
+            css=m["css"],
+        )
+        for m in data["models"]
+    }
     decks = {name: genanki.Deck(deck_id, name) for name, deck_id in data["decks"].items()}
     for note in data["notes"]:
-        decks[note["deck"]].add_note(genanki.Note(model=models[note["model"]],
-                                                  fields=note["fields"],
-                                                  guid=note["guid"], tags=note["tags"],
-                                                  due=note["due"]))
+        decks[note["deck"]].add_note(
+            genanki.Note(
+                model=models[note["model"]],
+                fields=note["fields"],
+                guid=note["guid"],
+                tags=note["tags"],
+                due=note["due"],
+            )
+        )
     genanki.Package(list(decks.values())).write_to_file(target)
 
 

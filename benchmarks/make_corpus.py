@@ -30,17 +30,86 @@ TOPICS = {
     "lifecycle": "Registry and CI/CD",
     "llmops": "LLM-specific operations",
 }
-NOUNS = ("model", "feature", "pipeline", "replica", "batch", "request", "cache", "shard",
-         "checkpoint", "registry", "label", "schema", "queue", "gateway", "tensor", "node",
-         "deployment", "metric", "window", "snapshot", "artifact", "embedding", "endpoint")
-VERBS = ("routes", "validates", "caches", "shards", "retries", "compacts", "promotes",
-         "rolls back", "batches", "throttles", "replays", "versions", "profiles", "schedules")
-ADJECTIVES = ("stale", "online", "offline", "canary", "shadow", "warm", "cold", "skewed",
-              "idempotent", "stateful", "stateless", "regional", "quantized", "sharded")
-LEADS = ("Where it comes from.", "Trade-offs.", "Failure modes.", "In practice.",
-         "Detection.", "Prevention.", "Scaling it.", "Cost.")
-LANGUAGES = ("python", "python", "python", "yaml", "yaml", "bash", "json", "toml", "sql",
-             "dockerfile", "promql")
+NOUNS = (
+    "model",
+    "feature",
+    "pipeline",
+    "replica",
+    "batch",
+    "request",
+    "cache",
+    "shard",
+    "checkpoint",
+    "registry",
+    "label",
+    "schema",
+    "queue",
+    "gateway",
+    "tensor",
+    "node",
+    "deployment",
+    "metric",
+    "window",
+    "snapshot",
+    "artifact",
+    "embedding",
+    "endpoint",
+)
+VERBS = (
+    "routes",
+    "validates",
+    "caches",
+    "shards",
+    "retries",
+    "compacts",
+    "promotes",
+    "rolls back",
+    "batches",
+    "throttles",
+    "replays",
+    "versions",
+    "profiles",
+    "schedules",
+)
+ADJECTIVES = (
+    "stale",
+    "online",
+    "offline",
+    "canary",
+    "shadow",
+    "warm",
+    "cold",
+    "skewed",
+    "idempotent",
+    "stateful",
+    "stateless",
+    "regional",
+    "quantized",
+    "sharded",
+)
+LEADS = (
+    "Where it comes from.",
+    "Trade-offs.",
+    "Failure modes.",
+    "In practice.",
+    "Detection.",
+    "Prevention.",
+    "Scaling it.",
+    "Cost.",
+)
+LANGUAGES = (
+    "python",
+    "python",
+    "python",
+    "yaml",
+    "yaml",
+    "bash",
+    "json",
+    "toml",
+    "sql",
+    "dockerfile",
+    "promql",
+)
 
 
 def words(rng: random.Random, n: int) -> str:
@@ -48,9 +117,11 @@ def words(rng: random.Random, n: int) -> str:
 
 
 def sentence(rng: random.Random, code_rate: float = 0.03) -> str:
-    text = (f"The {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(VERBS)} every "
-            f"{rng.choice(NOUNS)} before the {rng.choice(NOUNS)} {rng.choice(VERBS)} "
-            f"{words(rng, rng.randint(2, 6))}")
+    text = (
+        f"The {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} {rng.choice(VERBS)} every "
+        f"{rng.choice(NOUNS)} before the {rng.choice(NOUNS)} {rng.choice(VERBS)} "
+        f"{words(rng, rng.randint(2, 6))}"
+    )
     if rng.random() < code_rate:
         text += f" with `{rng.choice(NOUNS)}_{rng.choice(NOUNS)}()`"
     return text + "."
@@ -67,10 +138,13 @@ def explanation(rng: random.Random) -> str:
         count += len(para.split())
         paragraphs.append(wrap(para))
     if rng.random() < 0.4:
-        rows = [f"| {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} | {words(rng, 4)} | "
-                f"{words(rng, 3)} |" for _ in range(3)]
-        paragraphs.insert(1, "| Kind | What differs | Typical cause |\n|---|---|---|\n"
-                             + "\n".join(rows))
+        rows = [
+            f"| {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} | {words(rng, 4)} | {words(rng, 3)} |"
+            for _ in range(3)
+        ]
+        paragraphs.insert(
+            1, "| Kind | What differs | Typical cause |\n|---|---|---|\n" + "\n".join(rows)
+        )
     if rng.random() < 0.55:
         items = [f"- **{rng.choice(NOUNS)}**: {words(rng, rng.randint(5, 10))}." for _ in range(3)]
         paragraphs.insert(-1, "\n".join(items))
@@ -102,65 +176,107 @@ def snippet(rng: random.Random, language: str) -> str:
         out = ["import json", "from dataclasses import dataclass", ""]
         while len(out) < target - 4:
             name = ident(rng)
-            out += [f"def {name}(batch, threshold={rng.randint(1, 99) / 100}):",
-                    f'    """{words(rng, 5).capitalize()}."""',
-                    "    kept = [x for x in batch if x.score > threshold]",
-                    "    return {'kept': len(kept), 'total': len(batch)}", ""]
+            out += [
+                f"def {name}(batch, threshold={rng.randint(1, 99) / 100}):",
+                f'    """{words(rng, 5).capitalize()}."""',
+                "    kept = [x for x in batch if x.score > threshold]",
+                "    return {'kept': len(kept), 'total': len(batch)}",
+                "",
+            ]
         out += ["if __name__ == '__main__':", f"    print(json.dumps({ident(rng)}([])))"]
     elif language == "yaml":
-        out = ["apiVersion: apps/v1", "kind: Deployment", "metadata:",
-               f"  name: {rng.choice(NOUNS)}-{rng.randint(1, 999)}", "spec:",
-               f"  replicas: {rng.randint(1, 12)}", "  template:", "    spec:", "      containers:"]
+        out = [
+            "apiVersion: apps/v1",
+            "kind: Deployment",
+            "metadata:",
+            f"  name: {rng.choice(NOUNS)}-{rng.randint(1, 999)}",
+            "spec:",
+            f"  replicas: {rng.randint(1, 12)}",
+            "  template:",
+            "    spec:",
+            "      containers:",
+        ]
         while len(out) < target:
-            out += [f"        - name: {rng.choice(NOUNS)}",
-                    f"          image: registry/{rng.choice(NOUNS)}:"
-                    f"{rng.randint(1, 9)}.{rng.randint(0, 20)}",
-                    "          resources:",
-                    f"            limits: {{cpu: '{rng.randint(1, 8)}', "
-                    f"memory: {rng.randint(1, 64)}Gi}}"]
+            out += [
+                f"        - name: {rng.choice(NOUNS)}",
+                f"          image: registry/{rng.choice(NOUNS)}:"
+                f"{rng.randint(1, 9)}.{rng.randint(0, 20)}",
+                "          resources:",
+                f"            limits: {{cpu: '{rng.randint(1, 8)}', "
+                f"memory: {rng.randint(1, 64)}Gi}}",
+            ]
     elif language == "bash":
         out = ["#!/usr/bin/env bash", "set -euo pipefail", f'MODEL="{rng.choice(NOUNS)}"']
         while len(out) < target - 1:
-            out += [f"for shard in $(seq 1 {rng.randint(2, 16)}); do",
-                    f'  if [[ -f "/data/$MODEL/$shard.{rng.choice(("pt", "onnx", "bin"))}" ]]; '
-                    'then',
-                    f'    echo "{words(rng, 3)} $shard"', "  else",
-                    f'    {rng.choice(("kubectl rollout status", "aws s3 ls", "curl -fsS"))} '
-                    '"$MODEL" || true',
-                    "  fi", "done"]
+            out += [
+                f"for shard in $(seq 1 {rng.randint(2, 16)}); do",
+                f'  if [[ -f "/data/$MODEL/$shard.{rng.choice(("pt", "onnx", "bin"))}" ]]; then',
+                f'    echo "{words(rng, 3)} $shard"',
+                "  else",
+                f"    {rng.choice(('kubectl rollout status', 'aws s3 ls', 'curl -fsS'))} "
+                '"$MODEL" || true',
+                "  fi",
+                "done",
+            ]
         out.append('echo "done: $MODEL"')
     elif language == "json":
-        items = [f'    "{ident(rng)}": {{"replicas": {rng.randint(1, 9)}, "canary": '
-                 f'{rng.choice(("true", "false"))}, "weight": {rng.randint(0, 100) / 100}}}'
-                 for _ in range(max(target - 5, 3))]
-        out = ["{", f'  "name": "{rng.choice(NOUNS)}",', '  "routes": {',
-               ",\n".join(items), "  }", "}"]
+        items = [
+            f'    "{ident(rng)}": {{"replicas": {rng.randint(1, 9)}, "canary": '
+            f'{rng.choice(("true", "false"))}, "weight": {rng.randint(0, 100) / 100}}}'
+            for _ in range(max(target - 5, 3))
+        ]
+        out = [
+            "{",
+            f'  "name": "{rng.choice(NOUNS)}",',
+            '  "routes": {',
+            ",\n".join(items),
+            "  }",
+            "}",
+        ]
         out = "\n".join(out).split("\n")
     elif language == "toml":
         out = ["[project]", f'name = "{rng.choice(NOUNS)}-service"', 'version = "1.0.0"']
         i = 0
         while len(out) < target:
             i += 1
-            out += ["", f"[tool.{rng.choice(NOUNS)}{i}]", f"threshold = {rng.randint(1, 99) / 100}",
-                    f'mode = "{rng.choice(ADJECTIVES)}"']
+            out += [
+                "",
+                f"[tool.{rng.choice(NOUNS)}{i}]",
+                f"threshold = {rng.randint(1, 99) / 100}",
+                f'mode = "{rng.choice(ADJECTIVES)}"',
+            ]
     elif language == "sql":
         cols = [f"  {ident(rng)}," for _ in range(max(target - 8, 2))]
-        out = ["SELECT", "  entity_id,"] + cols + ["  event_ts", "FROM features AS f",
-               "JOIN labels AS l", "  ON l.entity_id = f.entity_id AND f.event_ts <= l.label_ts",
-               f"WHERE l.label_ts >= DATE '2024-0{rng.randint(1, 9)}-01'", "ORDER BY event_ts;"]
+        out = (
+            ["SELECT", "  entity_id,"]
+            + cols
+            + [
+                "  event_ts",
+                "FROM features AS f",
+                "JOIN labels AS l",
+                "  ON l.entity_id = f.entity_id AND f.event_ts <= l.label_ts",
+                f"WHERE l.label_ts >= DATE '2024-0{rng.randint(1, 9)}-01'",
+                "ORDER BY event_ts;",
+            ]
+        )
     elif language == "dockerfile":
         out = ["FROM python:3.11-slim", "WORKDIR /app", "COPY requirements.txt ."]
         while len(out) < target - 2:
-            out += [f"RUN pip install --no-cache-dir {rng.choice(NOUNS)}=={rng.randint(1, 5)}.0",
-                    f"ENV {rng.choice(NOUNS).upper()}_MODE={rng.choice(ADJECTIVES)}"]
+            out += [
+                f"RUN pip install --no-cache-dir {rng.choice(NOUNS)}=={rng.randint(1, 5)}.0",
+                f"ENV {rng.choice(NOUNS).upper()}_MODE={rng.choice(ADJECTIVES)}",
+            ]
         out += ["COPY . .", 'CMD ["python", "-m", "serve"]']
     else:  # promql
         out = []
         while len(out) < target:
-            out += [f"# {words(rng, 4)}", f"histogram_quantile(0.{rng.randint(50, 99)},",
-                    "  sum by (le) (rate(request_latency_seconds_bucket"
-                    f'{{job="{rng.choice(NOUNS)}"}}[5m]))',
-                    ")"]
+            out += [
+                f"# {words(rng, 4)}",
+                f"histogram_quantile(0.{rng.randint(50, 99)},",
+                "  sum by (le) (rate(request_latency_seconds_bucket"
+                f'{{job="{rng.choice(NOUNS)}"}}[5m]))',
+                ")",
+            ]
     return "\n".join(out) + "\n"
 
 
@@ -169,31 +285,43 @@ def question(rng: random.Random, number: int) -> tuple[str, dict]:
     code = []
     for _ in range(rng.choice((1, 1, 2))):
         language = rng.choice(LANGUAGES)
-        code.append({"language": language,
-                     "caption": f"{words(rng, 5).capitalize()}",
-                     "source": snippet(rng, language)})
+        code.append(
+            {
+                "language": language,
+                "caption": f"{words(rng, 5).capitalize()}",
+                "source": snippet(rng, language),
+            }
+        )
     data = {
         "id": qid,
         "number": number,
         "difficulty": "senior" if rng.random() < 0.85 else "intermediate",
         "topics": rng.sample(sorted(TOPICS), rng.randint(1, 3)),
         "question": f"How does a {rng.choice(ADJECTIVES)} {rng.choice(NOUNS)} affect the "
-                    f"{rng.choice(NOUNS)} {rng.choice(NOUNS)}?",
-        "key_points": [f"{words(rng, rng.randint(10, 18)).capitalize()}"
-                       + (f" with `{ident(rng)}`." if rng.random() < 0.03 else ".")
-                       for _ in range(4)],
+        f"{rng.choice(NOUNS)} {rng.choice(NOUNS)}?",
+        "key_points": [
+            f"{words(rng, rng.randint(10, 18)).capitalize()}"
+            + (f" with `{ident(rng)}`." if rng.random() < 0.03 else ".")
+            for _ in range(4)
+        ],
         "explanation": explanation(rng),
         "code": code,
         "mistakes": [f"{words(rng, rng.randint(10, 18)).capitalize()}." for _ in range(3)],
-        "follow_ups": [{"id": f"follow-up-{i + 1}",
-                        "question": f"What if the {rng.choice(NOUNS)} is {rng.choice(ADJECTIVES)}?",
-                        "answer": " ".join(sentence(rng) for _ in range(2))} for i in range(3)],
+        "follow_ups": [
+            {
+                "id": f"follow-up-{i + 1}",
+                "question": f"What if the {rng.choice(NOUNS)} is {rng.choice(ADJECTIVES)}?",
+                "answer": " ".join(sentence(rng) for _ in range(2)),
+            }
+            for i in range(3)
+        ],
     }
     return f"{number:05d}-{qid}.yaml", data
 
 
 def to_yaml(data: dict) -> str:
     """The corpus style by hand: block scalars for multi-line text, JSON strings otherwise."""
+
     def scalar(value) -> str:
         return str(value) if isinstance(value, int) else json.dumps(value, ensure_ascii=False)
 
@@ -236,7 +364,9 @@ def make_corpus(n: int, out_dir: Path, *, seed: int = 8) -> Path:
         "id: synthetic\nname: Synthetic Benchmark Deck\ndescription: |\n"
         f"  {n} generated questions for benchmarks.\ntag_prefix: syn\n"
         "difficulties: [intermediate, senior]\ntopics:\n"
-        + "".join(f"  {k}: {v}\n" for k, v in TOPICS.items()), encoding="utf-8")
+        + "".join(f"  {k}: {v}\n" for k, v in TOPICS.items()),
+        encoding="utf-8",
+    )
     for number in range(1, n + 1):
         name, data = question(rng, number)
         (qdir / name).write_text(to_yaml(data), encoding="utf-8")

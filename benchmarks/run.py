@@ -99,8 +99,9 @@ def measure(argv: list[str], cwd: Path) -> tuple[float, float, int, int]:
         before: dict[int, int] = {}
         while not stop.is_set():
             now = _tree(proc.pid)
-            peak = max(peak, sum(rss for pid, rss in now.items()
-                                 if pid == proc.pid or pid in before))
+            peak = max(
+                peak, sum(rss for pid, rss in now.items() if pid == proc.pid or pid in before)
+            )
             before = now
             stop.wait(0.02)
 
@@ -113,8 +114,10 @@ def measure(argv: list[str], cwd: Path) -> tuple[float, float, int, int]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         errors.seek(0)
-        raise SystemExit(f"{' '.join(argv)} failed ({proc.returncode}):\n"
-                         + errors.read().decode(errors="replace"))
+        raise SystemExit(
+            f"{' '.join(argv)} failed ({proc.returncode}):\n"
+            + errors.read().decode(errors="replace")
+        )
     errors.close()
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, peak
 
@@ -141,18 +144,37 @@ def notes_json(apkg: Path, target: Path) -> None:
         models = json.loads(models_json).values()
         decks = {d["name"]: d["id"] for d in json.loads(decks_json).values() if d["id"] != 1}
         names = {d_id: name for name, d_id in decks.items()}
-        rows = db.execute("SELECT n.guid, n.mid, n.flds, n.tags, c.did, c.due FROM notes n "
-                          "JOIN cards c ON c.nid = n.id ORDER BY n.id").fetchall()
+        rows = db.execute(
+            "SELECT n.guid, n.mid, n.flds, n.tags, c.did, c.due FROM notes n "
+            "JOIN cards c ON c.nid = n.id ORDER BY n.id"
+        ).fetchall()
         db.close()
     data = {
-        "models": [{"id": model["id"], "name": model["name"], "css": model["css"],
-                    "fields": [f["name"] for f in model["flds"]],
-                    "templates": [{"name": t["name"], "qfmt": t["qfmt"], "afmt": t["afmt"]}
-                                  for t in model["tmpls"]]} for model in models],
+        "models": [
+            {
+                "id": model["id"],
+                "name": model["name"],
+                "css": model["css"],
+                "fields": [f["name"] for f in model["flds"]],
+                "templates": [
+                    {"name": t["name"], "qfmt": t["qfmt"], "afmt": t["afmt"]}
+                    for t in model["tmpls"]
+                ],
+            }
+            for model in models
+        ],
         "decks": decks,
-        "notes": [{"guid": guid, "model": mid, "fields": flds.split("\x1f"),
-                   "tags": tags.split(), "deck": names[did], "due": due}
-                  for guid, mid, flds, tags, did, due in rows],
+        "notes": [
+            {
+                "guid": guid,
+                "model": mid,
+                "fields": flds.split("\x1f"),
+                "tags": tags.split(),
+                "deck": names[did],
+                "due": due,
+            }
+            for guid, mid, flds, tags, did, due in rows
+        ],
     }
     target.write_text(json.dumps(data), encoding="utf-8")
 
@@ -161,23 +183,35 @@ def machine() -> dict[str, str]:
     cpu = platform.processor() or "unknown"
     try:
         with open("/proc/cpuinfo") as fh:
-            cpu = next(line.split(":", 1)[1].strip() for line in fh
-                       if line.startswith("model name"))
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")
+            )
     except (OSError, StopIteration):
         pass
-    return {"nproc": str(os.cpu_count()), "cpu": cpu,
-            "python": platform.python_version(), "os": platform.platform()}
+    return {
+        "nproc": str(os.cpu_count()),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per case (default 5)")
-    parser.add_argument("--large-runs", type=int, default=3,
-                        help="runs for the largest size (default 3)")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000],
-                        help="synthetic corpus sizes (default 1000 10000)")
-    parser.add_argument("--work", type=Path, help="folder for corpora and output "
-                                                  "(default: a temporary folder)")
+    parser.add_argument(
+        "--large-runs", type=int, default=3, help="runs for the largest size (default 3)"
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[1000, 10000],
+        help="synthetic corpus sizes (default 1000 10000)",
+    )
+    parser.add_argument(
+        "--work", type=Path, help="folder for corpora and output (default: a temporary folder)"
+    )
     args = parser.parse_args()
 
     exe = Path(sys.executable).parent / "mlops-anki"
@@ -186,9 +220,14 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     out = work / "out"
 
-    cases = [Case("mlops-anki --help", cli + ["--help"], max(args.runs, 10)),
-             Case("build shipped deck (88)", cli + ["build", "--decks", str(REPO / "decks"),
-                                                    "-o", str(out / "shipped")], args.runs)]
+    cases = [
+        Case("mlops-anki --help", cli + ["--help"], max(args.runs, 10)),
+        Case(
+            "build shipped deck (88)",
+            cli + ["build", "--decks", str(REPO / "decks"), "-o", str(out / "shipped")],
+            args.runs,
+        ),
+    ]
     sizes = sorted(args.sizes)
     for n in sizes:
         decks = work / f"decks-{n}"
@@ -196,8 +235,13 @@ def main() -> None:
             print(f"writing {n} synthetic questions to {decks}", file=sys.stderr)
             make_corpus(n, decks)
         runs = args.large_runs if n == sizes[-1] and len(sizes) > 1 else args.runs
-        cases.append(Case(f"build {n:,} questions", cli + ["build", "--decks", str(decks),
-                                                          "-o", str(out / str(n))], runs))
+        cases.append(
+            Case(
+                f"build {n:,} questions",
+                cli + ["build", "--decks", str(decks), "-o", str(out / str(n))],
+                runs,
+            )
+        )
     load = os.getloadavg()
     measured: list[Case] = []
     for case in cases:
@@ -209,39 +253,53 @@ def main() -> None:
             # one package per deck, named by its version: take the one there is
             (apkg,) = (out / n).glob("synthetic-*.apkg")
             notes_json(apkg, notes)
-            floor = Case(f"genanki floor, {int(n):,} notes",
-                         [sys.executable, str(HERE / "genanki_floor.py"), str(notes),
-                          str(out / f"floor-{n}.apkg")], case.runs)
+            floor = Case(
+                f"genanki floor, {int(n):,} notes",
+                [
+                    sys.executable,
+                    str(HERE / "genanki_floor.py"),
+                    str(notes),
+                    str(out / f"floor-{n}.apkg"),
+                ],
+                case.runs,
+            )
             run_case(floor, work)
             measured.append(floor)
     cases = measured
     load_after = os.getloadavg()
 
     info = machine()
-    print(f"Machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, "
-          f"{info['os']}")
+    print(f"Machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, {info['os']}")
     print(f"Load average (1 min) before/after: {load[0]:.2f} / {load_after[0]:.2f}")
     print()
-    print("| case | runs | median wall (s) | min-max (s) | median CPU (s) "
-          "| peak RSS, largest process (MB) | peak RSS, all processes (MB) |")
+    print(
+        "| case | runs | median wall (s) | min-max (s) | median CPU (s) "
+        "| peak RSS, largest process (MB) | peak RSS, all processes (MB) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for case in cases:
-        print(f"| {case.name} | {case.runs} | {case.median():.2f} | "
-              f"{min(case.walls):.2f}-{max(case.walls):.2f} | "
-              f"{statistics.median(case.cpus):.2f} | {max(case.max_rss) / 1024:.0f} | "
-              f"{max(case.tree_rss) / 1024:.0f} |")
+        print(
+            f"| {case.name} | {case.runs} | {case.median():.2f} | "
+            f"{min(case.walls):.2f}-{max(case.walls):.2f} | "
+            f"{statistics.median(case.cpus):.2f} | {max(case.max_rss) / 1024:.0f} | "
+            f"{max(case.tree_rss) / 1024:.0f} |"
+        )
     by_name = {c.name: c for c in cases}
     builds = [c for c in cases if c.name.startswith("build") and "shipped" not in c.name]
     print()
     if len(builds) >= 2:
         small, large = builds[0], builds[-1]
-        print(f"time({large.name.split()[1]}) / time({small.name.split()[1]}): "
-              f"{large.median() / small.median():.2f}")
+        print(
+            f"time({large.name.split()[1]}) / time({small.name.split()[1]}): "
+            f"{large.median() / small.median():.2f}"
+        )
     for case in builds:
         n = case.name.split()[1]
         floor = by_name[f"genanki floor, {n} notes"]
-        print(f"{n} questions, build / genanki floor: {case.median() / floor.median():.2f} "
-              f"({case.median():.2f} s / {floor.median():.2f} s)")
+        print(
+            f"{n} questions, build / genanki floor: {case.median() / floor.median():.2f} "
+            f"({case.median():.2f} s / {floor.median():.2f} s)"
+        )
     if args.work is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -33,8 +33,14 @@ VIEWS = {  # name: (viewport width, height, device pixel ratio, Anki's .mobile, 
     "phone-night": (390, 844, 1, True, True),
     "desktop-light": (860, 160, 1, False, False),  # full-page shots grow to the content
 }
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def main() -> int:
@@ -42,15 +48,21 @@ def main() -> int:
     parser.add_argument("--card", default="online-offline-consistency", help="question id")
     parser.add_argument("--decks", type=Path, default=ROOT / "decks")
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "img")
-    parser.add_argument("--open", action="append", dest="sections", metavar="SECTION",
-                        help="a section of the back to unfold (default: Code)")
+    parser.add_argument(
+        "--open",
+        action="append",
+        dest="sections",
+        metavar="SECTION",
+        help="a section of the back to unfold (default: Code)",
+    )
     args = parser.parse_args()
     sections = args.sections or ["Code"]
 
     from playwright.sync_api import sync_playwright
 
-    chromium = os.environ.get("CHROMIUM") or shutil.which("chromium") \
-        or shutil.which("chromium-browser")
+    chromium = (
+        os.environ.get("CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    )
     if not chromium:
         print("no chromium on PATH (apt-get install chromium, or set CHROMIUM)", file=sys.stderr)
         return 1
@@ -63,15 +75,21 @@ def main() -> int:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         for view, (width, height, scale, mobile, night) in VIEWS.items():
-            page = browser.new_page(viewport={"width": width, "height": height},
-                                    device_scale_factor=scale)
+            page = browser.new_page(
+                viewport={"width": width, "height": height}, device_scale_factor=scale
+            )
             page.route("**/*", lambda route: route.abort())  # cards need no network
             for face in ("front", "back"):
-                page.set_content(card_document(getattr(card, face), css, night=night,
-                                               mobile=mobile, title=card.question.id))
-                page.evaluate("""(names) => document.querySelectorAll('details').forEach(
+                page.set_content(
+                    card_document(
+                        getattr(card, face), css, night=night, mobile=mobile, title=card.question.id
+                    )
+                )
+                page.evaluate(
+                    """(names) => document.querySelectorAll('details').forEach(
                     (d) => { d.open = names.includes(d.querySelector('summary').textContent); })""",
-                              sections)
+                    sections,
+                )
                 target = args.output / f"card-{face}-{view}.png"
                 page.screenshot(path=str(target), full_page=True)
                 print(f"wrote {target} ({target.stat().st_size // 1024} KB)")

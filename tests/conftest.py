@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import zipfile
 import sqlite3
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,8 +70,9 @@ def import_apkg(col, path: Path):
     """Import ``path`` with Anki's default options; return the import log."""
     from anki.collection import ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
-    log = col.import_anki_package(ImportAnkiPackageRequest(
-        package_path=str(path), options=ImportAnkiPackageOptions())).log
+    log = col.import_anki_package(
+        ImportAnkiPackageRequest(package_path=str(path), options=ImportAnkiPackageOptions())
+    ).log
     col.models._clear_cache()  # the note type cache survives imports
     return log
 
@@ -94,10 +95,12 @@ def make_strict(sample: Path) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         data["key_points"] += ["A point added so that the card has four."]
         words = len(data["explanation"].split())
-        data["explanation"] += "\n" + " ".join(
-            f"padding{i}" for i in range(max(0, 125 - words))) + ".\n"
-        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000),
-                        encoding="utf-8")
+        data["explanation"] += (
+            "\n" + " ".join(f"padding{i}" for i in range(max(0, 125 - words))) + ".\n"
+        )
+        path.write_text(
+            yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=1000), encoding="utf-8"
+        )
 
 
 @pytest.fixture

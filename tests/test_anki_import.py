@@ -26,7 +26,10 @@ def test_import_gives_deck_tree_notes_cards_and_tags(decks, out, collection):
     assert collection.note_count() == 9
     nid = collection.find_notes('"Id:second-question"')[0]
     assert sorted(collection.get_note(nid).tags) == [
-        "smp::difficulty::senior", "smp::topic::monitoring", "smp::topic::training"]
+        "smp::difficulty::senior",
+        "smp::topic::monitoring",
+        "smp::topic::training",
+    ]
     desc = collection.decks.get(collection.decks.id_for_name("Sample Deck"))["desc"]
     assert "<strong>three</strong>" in desc
 
@@ -64,12 +67,19 @@ def new_card_order(col, deck: str = "Sample Deck") -> list[str]:
     return seen
 
 
-def test_new_cards_come_in_number_order_each_followed_by_its_follow_ups(decks, out,
-                                                                        collection):
+def test_new_cards_come_in_number_order_each_followed_by_its_follow_ups(decks, out, collection):
     import_apkg(collection, build_sample(decks, out))
     assert new_card_order(collection) == [
-        "#1", "#1 what-next", "#1 after-that",  # Intermediate, the first subdeck
-        "#2", "#2 why", "#2 how", "#3", "#3 code", "#3 fine"]
+        "#1",
+        "#1 what-next",
+        "#1 after-that",  # Intermediate, the first subdeck
+        "#2",
+        "#2 why",
+        "#2 how",
+        "#3",
+        "#3 code",
+        "#3 fine",
+    ]
 
 
 def test_reimporting_an_identical_build_changes_nothing(decks, out, collection):
@@ -93,7 +103,8 @@ def answer_one(col, nid: int) -> int:
 
 
 def test_editing_one_question_updates_exactly_that_note_and_keeps_history(
-        decks, released, out, collection):
+    decks, released, out, collection
+):
     import_apkg(collection, build_sample(decks, out))
     nid = collection.find_notes('"Id:second-question"')[0]
     cid = answer_one(collection, nid)
@@ -101,8 +112,9 @@ def test_editing_one_question_updates_exactly_that_note_and_keeps_history(
     due_before = collection.get_card(cid).due
 
     path = released / "questions" / "002-second-question.yaml"
-    path.write_text(path.read_text().replace("for the second question.",
-                                             "for the second question, corrected."))
+    path.write_text(
+        path.read_text().replace("for the second question.", "for the second question, corrected.")
+    )
     log = import_apkg(collection, build_sample(decks, out / "v2"))
 
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (0, 1, 0)
@@ -140,8 +152,10 @@ def test_filtered_deck_from_tag_search_holds_exactly_the_tagged_cards(decks, out
     term.limit = 100
     did = collection.sched.add_or_update_filtered_deck(deck).id
     collection.sched.rebuild_filtered_deck(did)
-    ids = {collection.get_note(collection.get_card(c).nid)["Id"]
-           for c in collection.find_cards(f"did:{did}")}
+    ids = {
+        collection.get_note(collection.get_card(c).nid)["Id"]
+        for c in collection.find_cards(f"did:{did}")
+    }
     assert ids == {"third-question", "code", "fine"}  # the question and its follow-up cards
     # the parent tag matches every topic below it
     assert len(collection.find_cards("tag:smp::topic")) == 9
@@ -170,14 +184,21 @@ V1_MOD = 1_764_320_000
 
 
 def test_upgrade_from_the_first_release_takes_the_new_css_and_templates(
-        decks, out, collection, monkeypatch):
+    decks, out, collection, monkeypatch
+):
     current = notetype.note_type()
     original = notetype._template
     with monkeypatch.context() as m:
         # the follow-up note type's own files did not exist then
-        m.setattr(notetype, "_template",
-                  lambda name: (V1_TEMPLATES / name).read_text(encoding="utf-8")
-                  if (V1_TEMPLATES / name).exists() else original(name))
+        m.setattr(
+            notetype,
+            "_template",
+            lambda name: (
+                (V1_TEMPLATES / name).read_text(encoding="utf-8")
+                if (V1_TEMPLATES / name).exists()
+                else original(name)
+            ),
+        )
         m.setattr(notetype, "NOTETYPE_MOD", V1_MOD)
         first_release = notetype.note_type()
         # The first release had no follow-up cards.
@@ -199,7 +220,8 @@ def test_upgrade_from_the_first_release_takes_the_new_css_and_templates(
     assert [f["name"] for f in model["flds"]] == list(notetype.FIELDS)
     assert model["css"] == current.css
     assert [(t["name"], t["qfmt"], t["afmt"]) for t in model["tmpls"]] == [
-        (notetype.TEMPLATE_NAME, current.front, current.back)]
+        (notetype.TEMPLATE_NAME, current.front, current.back)
+    ]
     assert collection.note_count() == 9
     card = collection.get_card(collection.find_cards('"Id:first-question"')[0])
     assert current.css in card.answer()

@@ -24,8 +24,14 @@ from mlops_anki.notetype import note_type
 from mlops_anki.preview import CardPreview, card_document, render_cards, write_preview
 
 ARTIFACTS = REPO / "test-artifacts" / "browser"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 VIEWS = {  # name: (width, height, Anki's .mobile class)
     "phone": (390, 844, True),
     "small-phone": (360, 740, True),
@@ -60,8 +66,7 @@ def browser():
 
 
 def _widest_line(card: CardPreview) -> int:
-    return max((len(line) for s in card.question.code for line in s.source.splitlines()),
-               default=0)
+    return max((len(line) for s in card.question.code for line in s.source.splitlines()), default=0)
 
 
 def sample_cards() -> dict[str, CardPreview]:
@@ -85,11 +90,17 @@ def sample_cards() -> dict[str, CardPreview]:
         "follow-up-inline-code": next(c for c in follow_ups if "`" in c.follow_up.answer),
     }
     fixture = render_cards(load_valid(REPO / "tests" / "fixtures" / "decks"))
-    picks.update((f"fixture-{c.anchor.removeprefix('sample-')}", c) for c in fixture
-                 if c.follow_up is None or c.follow_up is c.question.follow_ups[0])
-    return {label if label.startswith("fixture")
-            else f"{label}-{card.anchor.removeprefix(card.deck.id + '-')}": card
-            for label, card in picks.items()}
+    picks.update(
+        (f"fixture-{c.anchor.removeprefix('sample-')}", c)
+        for c in fixture
+        if c.follow_up is None or c.follow_up is c.question.follow_ups[0]
+    )
+    return {
+        label
+        if label.startswith("fixture")
+        else f"{label}-{card.anchor.removeprefix(card.deck.id + '-')}": card
+        for label, card in picks.items()
+    }
 
 
 SAMPLE = sample_cards()
@@ -159,16 +170,16 @@ MEASURE = """
 """
 
 
-def measure(browser, html: str, *, view: str, night: bool, shot: str,
-            css: str | None = None) -> dict:
+def measure(
+    browser, html: str, *, view: str, night: bool, shot: str, css: str | None = None
+) -> dict:
     """Load one card face with ``css`` (default: the question note type's) and measure it."""
     width, height, mobile = VIEWS[view]
     page = browser.new_page(viewport={"width": width, "height": height})
     requests: list[str] = []
     page.route("**/*", lambda route: (requests.append(route.request.url), route.abort()))
     try:
-        page.set_content(card_document(html, css or note_type().css, night=night,
-                                       mobile=mobile))
+        page.set_content(card_document(html, css or note_type().css, night=night, mobile=mobile))
         page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
         result = page.evaluate(MEASURE)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -187,8 +198,10 @@ def problems(result: dict, *, view: str) -> list[str]:
     if result["open"] != result["details"]:
         found.append("a <details> section stayed closed while measuring")
     if result["scrollWidth"] > result["clientWidth"]:
-        found.append(f"the page scrolls sideways: {result['scrollWidth']} px of content in a "
-                     f"{result['clientWidth']} px viewport")
+        found.append(
+            f"the page scrolls sideways: {result['scrollWidth']} px of content in a "
+            f"{result['clientWidth']} px viewport"
+        )
     for box in result["boxes"]:
         if box["right"] > box["parentRight"] + 0.5 or box["left"] < box["parentLeft"] - 0.5:
             found.append(f"{box['el']} sticks out of its container: {box}")
@@ -197,10 +210,16 @@ def problems(result: dict, *, view: str) -> list[str]:
                 found.append(f"{box['el']} is wider than its box and cannot scroll: {box}")
             if VIEWS[view][2]:  # AnkiDroid takes a sideways swipe for a gesture
                 found.append(f"{box['el']} scrolls sideways on a phone: {box}")
-    found += [f"contrast {t['contrast']:.2f} < {MIN_CONTRAST}: {t['el']} {t['text']!r}"
-              for t in result["texts"] if t["contrast"] < MIN_CONTRAST]
-    found += [f"body text {t['size']} px < {MIN_BODY_TEXT_PX} px: {t['el']} {t['text']!r}"
-              for t in result["texts"] if t["body"] and t["size"] < MIN_BODY_TEXT_PX]
+    found += [
+        f"contrast {t['contrast']:.2f} < {MIN_CONTRAST}: {t['el']} {t['text']!r}"
+        for t in result["texts"]
+        if t["contrast"] < MIN_CONTRAST
+    ]
+    found += [
+        f"body text {t['size']} px < {MIN_BODY_TEXT_PX} px: {t['el']} {t['text']!r}"
+        for t in result["texts"]
+        if t["body"] and t["size"] < MIN_BODY_TEXT_PX
+    ]
     return found
 
 
@@ -212,21 +231,31 @@ def test_card_fits_the_screen_and_is_readable(browser, name, view, night):
     mode = "night" if night else "light"
     for face in ("front", "back"):
         css = (follow_up_note_type() if card.follow_up else note_type()).css
-        result = measure(browser, getattr(card, face), view=view, night=night, css=css,
-                         shot=f"{name}-{face}-{view}-{mode}")
+        result = measure(
+            browser,
+            getattr(card, face),
+            view=view,
+            night=night,
+            css=css,
+            shot=f"{name}-{face}-{view}-{mode}",
+        )
         assert result["texts"], "the card shows text"
         assert problems(result, view=view) == []
 
 
 def test_measurements_catch_what_they_look_for(browser):
     """The checks can fail: each kind of fault planted in a card is reported."""
-    bad = ('<div class="mlq"><p style="color:#999;background:#aaa">faint</p>'
-           '<div class="section-body"><ul><li style="font-size:12px">tiny</li></ul>'
-           '<pre style="white-space:pre;overflow-x:auto">' + "y" * 200 + "</pre>"
-           '<table style="display:block;overflow-x:visible"><tr><td style="white-space:nowrap">'
-           + "z" * 200 + "</td></tr></table></div></div>")
-    found = "\n".join(problems(measure(browser, bad, view="phone", night=False,
-                                        shot="self-check"), view="phone"))
+    bad = (
+        '<div class="mlq"><p style="color:#999;background:#aaa">faint</p>'
+        '<div class="section-body"><ul><li style="font-size:12px">tiny</li></ul>'
+        '<pre style="white-space:pre;overflow-x:auto">' + "y" * 200 + "</pre>"
+        '<table style="display:block;overflow-x:visible"><tr><td style="white-space:nowrap">'
+        + "z" * 200
+        + "</td></tr></table></div></div>"
+    )
+    found = "\n".join(
+        problems(measure(browser, bad, view="phone", night=False, shot="self-check"), view="phone")
+    )
     assert "the page scrolls sideways" in found
     assert "> pre scrolls sideways on a phone" in found
     assert "> table is wider than its box and cannot scroll" in found
@@ -251,7 +280,8 @@ def test_gallery_filters_and_switches_night_mode_and_phone_width(browser, decks,
     try:
         count = lambda: page.inner_text("#g-count")  # noqa: E731
         visible = lambda: page.eval_on_selector_all(  # noqa: E731
-            ".g-entry:not([hidden])", "es => es.map(e => e.id)")
+            ".g-entry:not([hidden])", "es => es.map(e => e.id)"
+        )
         assert count() == "9 of 9 cards"  # 3 questions, each with 2 follow-up cards
         page.fill("#g-search", "configmap")  # in the second card only
         assert visible() == ["sample-second-question"] and count() == "1 of 9 cards"
@@ -270,20 +300,26 @@ def test_gallery_filters_and_switches_night_mode_and_phone_width(browser, decks,
 
         cards = ".g-face > .card"
         page.check("#g-night")
-        assert page.eval_on_selector_all(cards, "cs => cs.every(c => c.classList.contains("
-                                                "'nightMode'))")
-        assert page.eval_on_selector(cards, "c => getComputedStyle(c).backgroundColor") \
-            == "rgb(13, 17, 23)"  # the note type's own night style, not the gallery's
+        assert page.eval_on_selector_all(
+            cards, "cs => cs.every(c => c.classList.contains('nightMode'))"
+        )
+        assert (
+            page.eval_on_selector(cards, "c => getComputedStyle(c).backgroundColor")
+            == "rgb(13, 17, 23)"
+        )  # the note type's own night style, not the gallery's
         page.check("#g-phone")
         page.check("#g-open")
-        widths = page.eval_on_selector_all(cards, "cs => cs.map(c => [c.clientWidth, "
-                                                   "c.scrollWidth, c.classList.contains('mobile')])")
+        widths = page.eval_on_selector_all(
+            cards,
+            "cs => cs.map(c => [c.clientWidth, c.scrollWidth, c.classList.contains('mobile')])",
+        )
         assert widths == [[390, 390, True]] * 18
         assert page.eval_on_selector_all(".g-face details", "ds => ds.every(d => d.open)")
         page.screenshot(path=str(ARTIFACTS / "gallery-sample-night-phone.png"), full_page=True)
         page.uncheck("#g-night")
-        assert page.eval_on_selector_all(cards, "cs => !cs.some(c => c.classList.contains("
-                                                "'nightMode'))")
+        assert page.eval_on_selector_all(
+            cards, "cs => !cs.some(c => c.classList.contains('nightMode'))"
+        )
     finally:
         page.close()
     assert requests == [], "the gallery loaded something besides itself"
@@ -291,8 +327,9 @@ def test_gallery_filters_and_switches_night_mode_and_phone_width(browser, decks,
 
 def test_gallery_of_the_shipped_corpus_shows_every_card(browser, tmp_path):
     expected = len(render_cards(load_valid(SHIPPED_DECKS)))
-    page, requests = open_gallery(browser, SHIPPED_DECKS, tmp_path / "preview",
-                                  shot="gallery-shipped")
+    page, requests = open_gallery(
+        browser, SHIPPED_DECKS, tmp_path / "preview", shot="gallery-shipped"
+    )
     try:
         assert page.inner_text("#g-count") == f"{expected} of {expected} cards"
         assert page.locator(".g-face > .card").count() == 2 * expected
@@ -314,11 +351,14 @@ def test_gallery_phone_mode_in_a_phone_sized_window_is_exactly_phone_wide(browse
         page.check("#g-phone")
         page.check("#g-open")
         page.screenshot(path=str(ARTIFACTS / "gallery-phone-window.png"))
-        root = page.evaluate("[document.scrollingElement.scrollWidth, "
-                             "document.scrollingElement.clientWidth]")
+        root = page.evaluate(
+            "[document.scrollingElement.scrollWidth, document.scrollingElement.clientWidth]"
+        )
         cards = page.eval_on_selector_all(
-            ".g-face > .card", "cs => cs.map(c => { const r = c.getBoundingClientRect(); "
-            "return [r.left, r.right, c.clientWidth, c.scrollWidth]; })")
+            ".g-face > .card",
+            "cs => cs.map(c => { const r = c.getBoundingClientRect(); "
+            "return [r.left, r.right, c.clientWidth, c.scrollWidth]; })",
+        )
     finally:
         page.close()
     assert root == [390, 390]

@@ -160,8 +160,9 @@ def answers(tmp_path_factory) -> dict[str, str]:
         col.close()
 
 
-def read_cards(browser, answers: dict[str, str], *, width: int, height: int,
-               night: bool) -> dict[str, dict]:
+def read_cards(
+    browser, answers: dict[str, str], *, width: int, height: int, night: bool
+) -> dict[str, dict]:
     """Lay each answer out on one page and measure it (READING and the general MEASURE)."""
     page = browser.new_page(viewport={"width": width, "height": height})
     requests: list[str] = []
@@ -182,10 +183,18 @@ def read_cards(browser, answers: dict[str, str], *, width: int, height: int,
 
 
 def totals(results: dict[str, dict]) -> dict[str, int]:
-    return {key: sum(len(r[key]) if isinstance(r[key], list) else r[key]
-                     for r in results.values())
-            for key in ("codeLines", "wrappedLines", "leftOfIndent", "identifiers",
-                        "splitIdentifiers", "tableWords", "splitTableWords")}
+    return {
+        key: sum(len(r[key]) if isinstance(r[key], list) else r[key] for r in results.values())
+        for key in (
+            "codeLines",
+            "wrappedLines",
+            "leftOfIndent",
+            "identifiers",
+            "splitIdentifiers",
+            "tableWords",
+            "splitTableWords",
+        )
+    }
 
 
 @pytest.mark.parametrize("night", [False, True], ids=["light", "night"])
@@ -199,9 +208,10 @@ def test_every_answer_reads_well_on_a_phone(browser, answers, view, night):
     assert len(results) == len(load_valid(SHIPPED_DECKS).decks[0].questions)
     assert count["wrappedLines"] > 50 and count["identifiers"] > 1000
     assert count["tableWords"] > 500
-    faults = {qid: {k: r[k] for k in ("leftOfIndent", "splitIdentifiers", "splitTableWords")
-                    if r[k]}
-              for qid, r in results.items()}
+    faults = {
+        qid: {k: r[k] for k in ("leftOfIndent", "splitIdentifiers", "splitTableWords") if r[k]}
+        for qid, r in results.items()
+    }
     assert {qid: f for qid, f in faults.items() if f} == {}
     general = {qid: problems(r["general"], view=view) for qid, r in results.items()}
     assert {qid: p for qid, p in general.items() if p} == {}
@@ -210,10 +220,14 @@ def test_every_answer_reads_well_on_a_phone(browser, answers, view, night):
 def test_reading_measurement_finds_what_it_looks_for(browser):
     """Planted faults are found: a continuation left of its indentation, a split name, a
     split table word."""
-    code = ('<div class="mlq"><div class="highlight"><pre style="white-space:pre-wrap;'
-            'overflow-wrap:anywhere"><code>' + "        x = " + "a_long_identifier_name." * 6
-            + '\n</code></pre></div><table><tr><td style="overflow-wrap:anywhere;width:10px">'
-            "Component</td></tr></table></div>")
+    code = (
+        '<div class="mlq"><div class="highlight"><pre style="white-space:pre-wrap;'
+        'overflow-wrap:anywhere"><code>'
+        + "        x = "
+        + "a_long_identifier_name." * 6
+        + '\n</code></pre></div><table><tr><td style="overflow-wrap:anywhere;width:10px">'
+        "Component</td></tr></table></div>"
+    )
     page = browser.new_page(viewport={"width": 390, "height": 844})
     try:
         page.set_content(card_document(code, note_type().css, mobile=True))
@@ -252,9 +266,15 @@ def test_copying_code_gives_its_source(browser, answers, decks, mobile, tmp_path
     col = Collection(str(tmp_path / "fixture.anki2"))
     try:
         import_apkg(col, report.decks[0].path)
-        corpora.append((decks, {col.get_card(c).note()["Id"]:
-                                col.get_card(c).render_output().answer_text
-                                for c in col.find_cards("")}))
+        corpora.append(
+            (
+                decks,
+                {
+                    col.get_card(c).note()["Id"]: col.get_card(c).render_output().answer_text
+                    for c in col.find_cards("")
+                },
+            )
+        )
     finally:
         col.close()
     page = browser.new_page(viewport={"width": 390 if mobile else 1280, "height": 844})
@@ -275,7 +295,6 @@ def test_copying_code_gives_its_source(browser, answers, decks, mobile, tmp_path
     finally:
         page.close()
     assert checked > 90 and any(expected[q] and q == "first-question" for q in expected)
-
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -17,8 +17,13 @@ COMMANDS = ["build", "validate", "list", "stats", "filters", "release", "preview
 
 def run_module(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m mlops_anki`` in a separate process, as a user would."""
-    return subprocess.run([sys.executable, "-m", "mlops_anki", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "mlops_anki", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -53,8 +58,9 @@ def test_build_prints_a_summary(decks, tmp_path):
 
 def test_build_without_follow_up_cards_says_so_in_the_file_name(decks, tmp_path):
     out = tmp_path / "dist"
-    result = runner.invoke(app, ["build", "--decks", str(decks), "--output", str(out),
-                                 "--no-follow-ups"])
+    result = runner.invoke(
+        app, ["build", "--decks", str(decks), "--output", str(out), "--no-follow-ups"]
+    )
     assert result.exit_code == 0, result.output
     assert f"Wrote {out / 'sample-unreleased-no-follow-ups.apkg'}" in result.output
     assert "Sample Deck::Intermediate: 1" in result.output
@@ -63,14 +69,29 @@ def test_build_without_follow_up_cards_says_so_in_the_file_name(decks, tmp_path)
 
 
 def test_filtered_build_and_unknown_filter(decks, tmp_path):
-    ok = runner.invoke(app, ["build", "--decks", str(decks), "-o", str(tmp_path),
-                             "--difficulty", "senior", "--topic", "serving"])
+    ok = runner.invoke(
+        app,
+        [
+            "build",
+            "--decks",
+            str(decks),
+            "-o",
+            str(tmp_path),
+            "--difficulty",
+            "senior",
+            "--topic",
+            "serving",
+        ],
+    )
     assert ok.exit_code == 0 and "Sample Deck::Senior: 3" in ok.output  # one, 2 follow-ups
-    bad = runner.invoke(app, ["build", "--decks", str(decks), "-o", str(tmp_path / "x"),
-                              "--topic", "servng"])
+    bad = runner.invoke(
+        app, ["build", "--decks", str(decks), "-o", str(tmp_path / "x"), "--topic", "servng"]
+    )
     assert bad.exit_code == 2
-    assert ("error: invalid value for --topic: unknown topic 'servng'; did you mean 'serving'? "
-            "known: monitoring, serving, training") in bad.output
+    assert (
+        "error: invalid value for --topic: unknown topic 'servng'; did you mean 'serving'? "
+        "known: monitoring, serving, training"
+    ) in bad.output
     assert not (tmp_path / "x").exists()
 
 
@@ -83,9 +104,13 @@ def test_broken_corpus_lists_every_problem_without_traceback(decks, sample):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     lines = result.stderr.splitlines()
-    assert f"{q2}:3:1: duplicate key 'number' (first defined on line 2); remove one of them" in lines
-    assert (f"{q3}:4:10: unknown topic 'servng'; expected a key of deck.yaml's topics; "
-            "did you mean 'serving'?") in lines
+    assert (
+        f"{q2}:3:1: duplicate key 'number' (first defined on line 2); remove one of them" in lines
+    )
+    assert (
+        f"{q3}:4:10: unknown topic 'servng'; expected a key of deck.yaml's topics; "
+        "did you mean 'serving'?"
+    ) in lines
     assert lines[-1].startswith("2 error(s)")
 
 
@@ -98,7 +123,7 @@ def test_strict_turns_warnings_into_errors(decks):
 def test_list_stats_and_filters(decks):
     listing = runner.invoke(app, ["list", "--decks", str(decks), "--difficulty", "senior"])
     assert listing.exit_code == 0
-    header, rule, *rows = listing.output.splitlines()
+    header, _rule, *rows = listing.output.splitlines()
     assert header.split() == ["#", "difficulty", "topics", "id", "question"]
     assert [line.split()[0] for line in rows] == ["2", "3"]
     stats = runner.invoke(app, ["stats", "--decks", str(decks)])

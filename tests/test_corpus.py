@@ -76,11 +76,16 @@ def test_every_follow_up_has_a_permanent_id_unique_in_its_question(deck):
 
 def test_every_question_has_a_review_record_with_its_sources(deck):
     folder = deck.path.parent / "review"
-    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(q.path.stem for q in deck.questions)
+    assert sorted(p.stem for p in folder.glob("*.md")) == sorted(
+        q.path.stem for q in deck.questions
+    )
     for q in deck.questions:
         text = (folder / f"{q.path.stem}.md").read_text(encoding="utf-8")
         assert text.startswith(f"# {q.number:03d} {q.id}\n"), q.id
         assert "| where | claim | source | verdict |" in text, q.id
-        rows = [line for line in text.splitlines()
-                if line.startswith("| ") and not line.startswith(("| where", "| ---"))]
+        rows = [
+            line
+            for line in text.splitlines()
+            if line.startswith("| ") and not line.startswith(("| where", "| ---"))
+        ]
         assert len(rows) >= 5, (q.id, len(rows))

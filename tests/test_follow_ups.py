@@ -24,8 +24,10 @@ FOLLOW_UP = "tag:smp::card::follow-up"
 
 def follow_up_notes(col) -> dict[tuple[str, str], object]:
     """Every follow-up note of the collection by (parent id, follow-up id)."""
-    return {(n["ParentId"], n["Id"]): n
-            for n in map(col.get_note, col.find_notes(f'"note:{followups.FOLLOW_UP_NOTETYPE_NAME}"'))}
+    return {
+        (n["ParentId"], n["Id"]): n
+        for n in map(col.get_note, col.find_notes(f'"note:{followups.FOLLOW_UP_NOTETYPE_NAME}"'))
+    }
 
 
 def test_the_shipped_deck_has_one_follow_up_note_per_follow_up(tmp_path, collection):
@@ -45,7 +47,8 @@ def test_the_shipped_deck_has_one_follow_up_note_per_follow_up(tmp_path, collect
         q, f = expected[qid, fid]
         assert sorted(note.tags) == sorted(
             [f"mlops::difficulty::{q.difficulty}", "mlops::card::follow-up"]
-            + [f"mlops::topic::{t}" for t in q.topics])
+            + [f"mlops::topic::{t}" for t in q.topics]
+        )
         assert note["ParentNumber"] == str(q.number)
         [card] = note.cards()
         assert collection.decks.name(card.did) == deck.subdeck(q.difficulty)
@@ -71,11 +74,12 @@ def release_without_follow_ups(sample) -> None:
     """Make the sample's release.yaml what a release before follow-up cards recorded."""
     lock = sample / "release.yaml"
     text = lock.read_text(encoding="utf-8")
-    lock.write_text(text[:text.index("follow_up_note_type:")], encoding="utf-8")
+    lock.write_text(text[: text.index("follow_up_note_type:")], encoding="utf-8")
 
 
 def test_follow_up_cards_arrive_over_a_release_without_them_and_change_no_main_note(
-        decks, released, tmp_path, collection, monkeypatch):
+    decks, released, tmp_path, collection, monkeypatch
+):
     release_without_follow_ups(released)
     # The previous release: no follow-up cards, and question n at new-card position n.
     with monkeypatch.context() as m:
@@ -89,8 +93,10 @@ def test_follow_up_cards_arrive_over_a_release_without_them_and_change_no_main_n
     note.add_tag("marked")
     collection.update_note(note)
     reviewed = answer_one(collection, collection.find_notes('"Id:second-question"')[0])
-    before = {cid: (collection.get_card(cid).due, collection.get_card(cid).reps)
-              for cid in collection.find_cards("")}
+    before = {
+        cid: (collection.get_card(cid).due, collection.get_card(cid).reps)
+        for cid in collection.find_cards("")
+    }
 
     new = build_sample(decks, tmp_path / "v2", now=NOW + 86_400)
     assert new.name == "sample-1.0.0+dev.apkg"  # follow-up cards are not in the release
@@ -99,23 +105,37 @@ def test_follow_up_cards_arrive_over_a_release_without_them_and_change_no_main_n
     assert (len(log.new), len(log.updated), len(log.conflicting)) == (6, 0, 0)
     assert len(log.duplicate) == 3  # every main note left exactly as the learner has it
     assert set(follow_up_notes(collection)) == {
-        ("first-question", "what-next"), ("first-question", "after-that"),
-        ("second-question", "why"), ("second-question", "how"),
-        ("third-question", "code"), ("third-question", "fine")}
+        ("first-question", "what-next"),
+        ("first-question", "after-that"),
+        ("second-question", "why"),
+        ("second-question", "how"),
+        ("third-question", "code"),
+        ("third-question", "fine"),
+    }
     kept = collection.get_note(x)
     assert kept["Extra"] == "my mnemonic" and "marked" in kept.tags
     # An import never moves a card the learner has: positions and history stay.
-    assert {cid: (collection.get_card(cid).due, collection.get_card(cid).reps)
-            for cid in before} == before
+    assert {
+        cid: (collection.get_card(cid).due, collection.get_card(cid).reps) for cid in before
+    } == before
     assert collection.db.scalar("select count() from revlog where cid = ?", reviewed) == 1
     # Their follow-up cards come after each remaining question.
     order = new_card_order(collection)
-    assert order == ["#1", "#1 what-next", "#1 after-that", "#3", "#2 why", "#2 how",
-                     "#3 code", "#3 fine"]
+    assert order == [
+        "#1",
+        "#1 what-next",
+        "#1 after-that",
+        "#3",
+        "#2 why",
+        "#2 how",
+        "#3 code",
+        "#3 fine",
+    ]
 
 
 def test_rewording_one_follow_up_updates_that_note_and_its_parents_summary_only(
-        decks, released, out, collection):
+    decks, released, out, collection
+):
     import_apkg(collection, build_sample(decks, out))
     fu = follow_up_notes(collection)["second-question", "why"]
     sibling = follow_up_notes(collection)["second-question", "how"]
@@ -147,10 +167,13 @@ def test_rewording_a_follow_up_answer_changes_only_its_notes_in_the_release(deck
     path.write_text(path.read_text().replace("answer: No.", "answer: No, none."))
     plan = plan_release(decks, "1.0.1", now=NOW)
     assert [(c.question.id, c.follow_up.id, c.sections) for c in plan.changed_follow_ups] == [
-        ("third-question", "code", ("answer",))]
+        ("third-question", "code", ("answer",))
+    ]
     assert [c.question.id for c in plan.changed] == ["third-question"]
-    assert ("### Follow-up cards changed\n\n- #3 follow-up `code`: Is there code? (answer)\n"
-            in plan.changelog_entry())
+    assert (
+        "### Follow-up cards changed\n\n- #3 follow-up `code`: Is there code? (answer)\n"
+        in plan.changelog_entry()
+    )
 
 
 def test_a_filtered_deck_from_the_follow_up_tag_and_a_topic(decks, out, collection):
@@ -171,8 +194,9 @@ def test_suspending_every_follow_up_card_is_one_search(decks, out, collection):
     import_apkg(collection, build_sample(decks, out))
     collection.sched.suspend_cards(collection.find_cards(FOLLOW_UP))
     assert len(collection.find_cards("is:suspended")) == 6
-    assert {card_name(collection.get_card(c).note())
-            for c in collection.find_cards("-is:suspended")} == {"#1", "#2", "#3"}
+    assert {
+        card_name(collection.get_card(c).note()) for c in collection.find_cards("-is:suspended")
+    } == {"#1", "#2", "#3"}
 
 
 def test_a_build_without_follow_ups_merges_with_the_full_deck(decks, out, collection):
@@ -184,8 +208,17 @@ def test_a_build_without_follow_ups_merges_with_the_full_deck(decks, out, collec
 
 def test_the_follow_up_note_type_is_frozen_and_styled_in_step_with_its_mod():
     assert followups.FOLLOW_UP_FIELDS == (
-        "Question", "Answer", "ParentNumber", "ParentQuestion", "ParentKeyPoints", "ParentId",
-        "Difficulty", "Topics", "Id", "Extra")
+        "Question",
+        "Answer",
+        "ParentNumber",
+        "ParentQuestion",
+        "ParentKeyPoints",
+        "ParentId",
+        "Difficulty",
+        "Topics",
+        "Id",
+        "Extra",
+    )
     assert followups.FOLLOW_UP_TEMPLATE_NAME == "Recall"
     assert followups.FOLLOW_UP_NOTETYPE_ID == 1_796_031_529 != notetype.NOTETYPE_ID
     assert followups.FOLLOW_UP_NOTETYPE_NAME != notetype.NOTETYPE_NAME
@@ -193,7 +226,8 @@ def test_the_follow_up_note_type_is_frozen_and_styled_in_step_with_its_mod():
     assert current == followups.FOLLOW_UP_NOTETYPE_FINGERPRINT, (
         "The follow-up note type's CSS or templates changed (style.css and code.css are "
         "shared). Set FOLLOW_UP_NOTETYPE_MOD in followups.py to the current time and "
-        f"FOLLOW_UP_NOTETYPE_FINGERPRINT to {current!r}.")
+        f"FOLLOW_UP_NOTETYPE_FINGERPRINT to {current!r}."
+    )
     nt = followups.follow_up_note_type()
     assert nt.css.startswith(notetype.note_type().css)  # one visual language
     for text in (nt.front, nt.back, nt.css):
@@ -209,12 +243,15 @@ def validate(decks):
 
 def test_a_follow_up_without_an_id_is_an_error(decks, sample):
     path = sample / "questions" / "002-second-question.yaml"
-    path.write_text(path.read_text().replace("  - id: how\n    question: How?",
-                                             "  - question: How?"))
+    path.write_text(
+        path.read_text().replace("  - id: how\n    question: How?", "  - question: How?")
+    )
     result = validate(decks)
     assert result.exit_code == 1
-    assert (f"{path}:29:5: follow_ups[1]: missing required field 'id' (a slug (lowercase "
-            "letters, digits and hyphens, like 'canary-deployment'))") in result.output
+    assert (
+        f"{path}:29:5: follow_ups[1]: missing required field 'id' (a slug (lowercase "
+        "letters, digits and hyphens, like 'canary-deployment'))"
+    ) in result.output
 
 
 def test_a_renamed_released_follow_up_id_fails_validate_and_build(decks, released, tmp_path):
@@ -222,9 +259,11 @@ def test_a_renamed_released_follow_up_id_fails_validate_and_build(decks, release
     path.write_text(path.read_text().replace("id: why", "id: why-so"))
     lock = released / "release.yaml"
     line = lock.read_text().splitlines().index("  second-question/why:") + 1
-    expected = (f"{lock}:{line}:3: released follow-up 'second-question/why' has no follow-up "
-                "(renamed to 'second-question/why-so'?); learners' review history hangs on it. "
-                "Restore the id, or retire it on purpose under 'retired:' with a reason")
+    expected = (
+        f"{lock}:{line}:3: released follow-up 'second-question/why' has no follow-up "
+        "(renamed to 'second-question/why-so'?); learners' review history hangs on it. "
+        "Restore the id, or retire it on purpose under 'retired:' with a reason"
+    )
     assert expected in validate(decks).output.splitlines()
     with pytest.raises(CorpusError) as error:
         build_sample(decks, tmp_path / "out")
@@ -245,9 +284,11 @@ def test_a_follow_up_retired_with_a_reason_leaves_the_release(decks, released, m
     assert validate(decks).exit_code == 0
     plan = plan_release(decks, "1.1.0", now=NOW)
     assert plan.retired_follow_ups == {"first-question/after-that": "too easy"}
-    assert ("### Follow-up cards added\n\n- #1 follow-up `later`: And later?\n\n"
-            "### Follow-up cards retired\n\n- `first-question/after-that`: too easy\n"
-            in plan.changelog_entry())
+    assert (
+        "### Follow-up cards added\n\n- #1 follow-up `later`: And later?\n\n"
+        "### Follow-up cards retired\n\n- `first-question/after-that`: too easy\n"
+        in plan.changelog_entry()
+    )
     write_release(plan)
     manifest = yaml.safe_load(lock.read_text())
     assert "first-question/after-that" not in manifest["follow_ups"]
@@ -259,13 +300,14 @@ def test_a_follow_up_retired_with_a_reason_leaves_the_release(decks, released, m
     path.write_text(yaml.safe_dump(data, sort_keys=False, width=1000))
     result = validate(decks)
     assert result.exit_code == 0
-    assert ("warning: retired follow-up 'first-question/after-that' is used again"
-            in result.output)
+    assert "warning: retired follow-up 'first-question/after-that' is used again" in result.output
 
 
 def test_follow_up_counts_per_subdeck_in_the_report(decks, out):
     report = build_module.build(decks, out, now=NOW)
     assert report.decks[0].follow_up_notes == 6
-    assert report.decks[0].notes_per_deck == {"Sample Deck::Intermediate": 3,
-                                              "Sample Deck::Senior": 6}
+    assert report.decks[0].notes_per_deck == {
+        "Sample Deck::Intermediate": 3,
+        "Sample Deck::Senior": 6,
+    }
     assert Counter(report.decks[0].notes_per_deck).total() == report.decks[0].notes == 9

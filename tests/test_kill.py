@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 from test_scale import make_corpus
 
-pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(),
-                                reason="reads process states from Linux's /proc")
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="reads process states from Linux's /proc"
+)
 
 
 def _children(pid: int) -> list[int]:
@@ -53,9 +54,21 @@ def big_corpus(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 def test_workers_die_with_a_killed_build(big_corpus, tmp_path, sig):
     build = subprocess.Popen(
-        [sys.executable, "-m", "mlops_anki", "build", "--decks", str(big_corpus),
-         "--output", str(tmp_path / "out"), "--jobs", "2"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "mlops_anki",
+            "build",
+            "--decks",
+            str(big_corpus),
+            "--output",
+            str(tmp_path / "out"),
+            "--jobs",
+            "2",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 60

@@ -8,9 +8,20 @@ from mlops_anki import notetype
 
 
 def test_field_list_and_template_name_are_frozen():
-    assert notetype.FIELDS == ("Question", "KeyPoints", "Explanation", "Code", "Mistakes",
-                               "FollowUps", "References", "Difficulty", "Topics", "Number",
-                               "Id", "Extra")
+    assert notetype.FIELDS == (
+        "Question",
+        "KeyPoints",
+        "Explanation",
+        "Code",
+        "Mistakes",
+        "FollowUps",
+        "References",
+        "Difficulty",
+        "Topics",
+        "Number",
+        "Id",
+        "Extra",
+    )
     assert notetype.TEMPLATE_NAME == "Recall"
     assert notetype.NOTETYPE_ID == 1_742_913_058
 
@@ -20,8 +31,9 @@ def test_template_change_comes_with_a_newer_mod():
     assert current == notetype.NOTETYPE_FINGERPRINT, (
         "The note type's CSS or templates changed. Set NOTETYPE_MOD in notetype.py to "
         f"{int(time.time())} (now) and NOTETYPE_FINGERPRINT to {current!r}, so that Anki "
-        "updates learners' note types on import.")
-    assert notetype.NOTETYPE_MOD <= time.time()
+        "updates learners' note types on import."
+    )
+    assert time.time() >= notetype.NOTETYPE_MOD
 
 
 def test_templates_use_only_known_fields():
@@ -40,4 +52,5 @@ def test_readme_pictures_show_the_current_note_type():
     recorded = (REPO / "docs" / "img" / "notetype-fingerprint.txt").read_text().strip()
     assert recorded == notetype.fingerprint(), (
         "The card design changed since the README's pictures were made: run "
-        "`.venv/bin/python docs/screenshots.py` and commit docs/img/.")
+        "`.venv/bin/python docs/screenshots.py` and commit docs/img/."
+    )

@@ -16,18 +16,21 @@ def r() -> Renderer:
     return Renderer()
 
 
-@pytest.mark.parametrize("source, forbidden", [
-    ("<script>alert(1)</script>", "<script"),
-    ('<img src="x" onerror="alert(1)">', "<img"),
-    ('<div onclick="steal()">hi</div>', "<div"),
-    ("[click](javascript:alert(1))", "javascript:"),
-    ("[click](JAVASCRIPT:alert(1))", "href"),
-    ("![remote](https://example.com/x.png)", "<img"),
-    ("<style>body{display:none}</style>", "<style"),
-])
+@pytest.mark.parametrize(
+    "source, forbidden",
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ('<img src="x" onerror="alert(1)">', "<img"),
+        ('<div onclick="steal()">hi</div>', "<div"),
+        ("[click](javascript:alert(1))", "javascript:"),
+        ("[click](JAVASCRIPT:alert(1))", "href"),
+        ("![remote](https://example.com/x.png)", "<img"),
+        ("<style>body{display:none}</style>", "<style"),
+    ],
+)
 def test_raw_html_and_unsafe_links_never_pass(r, source, forbidden):
     html = r.block(source)
-    assert forbidden not in html.lower() or forbidden == "javascript:" and "href" not in html
+    assert forbidden not in html.lower() or (forbidden == "javascript:" and "href" not in html)
 
 
 def test_raw_html_is_escaped_visibly(r):
@@ -55,8 +58,9 @@ def test_fenced_code_and_snippets_use_css_classes_not_inline_colours(r):
     assert '<span class="nt">kind</span>' in snippet
 
 
-@pytest.mark.parametrize("language", ["python", "yaml", "json", "toml", "bash", "sql",
-                                      "dockerfile", "promql", "text"])
+@pytest.mark.parametrize(
+    "language", ["python", "yaml", "json", "toml", "bash", "sql", "dockerfile", "promql", "text"]
+)
 def test_every_corpus_language_highlights(r, language):
     html = r.code(language, "x = 1\n")
     assert html.startswith('<div class="highlight"><pre>') and "x" in html
@@ -72,19 +76,43 @@ def test_output_passes_genanki_without_warnings(r):
     assert not genanki.Note._find_invalid_html_tags_in_field(html)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        model = genanki.Model(1, "m", fields=[{"name": "F"}],
-                              templates=[{"name": "c", "qfmt": "{{F}}", "afmt": "{{F}}"}])
+        model = genanki.Model(
+            1,
+            "m",
+            fields=[{"name": "F"}],
+            templates=[{"name": "c", "qfmt": "{{F}}", "afmt": "{{F}}"}],
+        )
         genanki.Note(model=model, fields=[html])._check_invalid_html_tags_in_fields()
     assert not re.search(r"<(?!/?[a-z][a-z0-9]*[ >/])", html)
 
 
 INLINE_SAMPLES = [
-    "Plain words only.", "It's a \"quoted\" (parenthesised) word: 50% of a/b+c=d; ok?",
-    "Café — naïve “quotes” … and ‘more’", "A. not a list", "Canary - then blue-green",
-    "1. a list item", "- a bullet", "+ plus", "# heading", "> quote", "x * y * z", "a_b_c",
-    "a & b", "x < y > z", "see [docs](https://example.com)", "tab\there", "trailing  ",
-    "use `code`", "**bold** start", "back\\slash", "pipe | table", "wave ~~strike~~",
-    "image ! not", "line\u2028separator", "nbsp\u00a0here", "ends with two spaces  \nnext",
+    "Plain words only.",
+    'It\'s a "quoted" (parenthesised) word: 50% of a/b+c=d; ok?',
+    "Café — naïve “quotes” … and ‘more’",
+    "A. not a list",
+    "Canary - then blue-green",
+    "1. a list item",
+    "- a bullet",
+    "+ plus",
+    "# heading",
+    "> quote",
+    "x * y * z",
+    "a_b_c",
+    "a & b",
+    "x < y > z",
+    "see [docs](https://example.com)",
+    "tab\there",
+    "trailing  ",
+    "use `code`",
+    "**bold** start",
+    "back\\slash",
+    "pipe | table",
+    "wave ~~strike~~",
+    "image ! not",
+    "line\u2028separator",
+    "nbsp\u00a0here",
+    "ends with two spaces  \nnext",
 ]
 
 

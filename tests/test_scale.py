@@ -14,8 +14,9 @@ from mlops_anki.build import build, load_valid
 
 
 def make_corpus(n: int, out: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("make_corpus",
-                                                  REPO / "benchmarks" / "make_corpus.py")
+    spec = importlib.util.spec_from_file_location(
+        "make_corpus", REPO / "benchmarks" / "make_corpus.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.make_corpus(n, out)
@@ -54,8 +55,11 @@ def test_parallel_build_is_byte_identical_to_serial(synthetic, tmp_path, monkeyp
 
     serial = build(synthetic, tmp_path / "serial", jobs=1).decks[0].path
     done = []
-    parallel = build(synthetic, tmp_path / "parallel", jobs=3,
-                     progress=lambda d, t: done.append((d, t))).decks[0].path
+    parallel = (
+        build(synthetic, tmp_path / "parallel", jobs=3, progress=lambda d, t: done.append((d, t)))
+        .decks[0]
+        .path
+    )
     assert parallel.read_bytes() == serial.read_bytes()
     assert done == [(i, 60) for i in range(1, 61)]
 
@@ -71,8 +75,11 @@ def test_parallel_build_with_a_bad_question_writes_nothing(tmp_path, monkeypatch
     monkeypatch.setattr(workers, "NOTES_PER_WORKER", 10)
     decks = make_corpus(30, tmp_path / "decks")
     bad = sorted((decks / "synthetic" / "questions").iterdir())[-1]
-    bad.write_text(bad.read_text().replace("difficulty: \"senior\"", "difficulty: \"expert\"")
-                   .replace("difficulty: \"intermediate\"", "difficulty: \"expert\""))
+    bad.write_text(
+        bad.read_text()
+        .replace('difficulty: "senior"', 'difficulty: "expert"')
+        .replace('difficulty: "intermediate"', 'difficulty: "expert"')
+    )
     with pytest.raises(CorpusError) as info:
         build(decks, tmp_path / "out", jobs=2)
     assert [p.message.split(";")[0] for p in info.value.problems] == ["unknown difficulty 'expert'"]

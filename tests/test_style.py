@@ -21,8 +21,10 @@ def rules(css: str) -> list[tuple[list[str], dict[str, str]]]:
     css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
     out = []
     for selectors, body in RULE.findall(css):
-        decls = dict((k.strip(), v.strip()) for k, _, v in
-                     (d.partition(":") for d in body.split(";") if ":" in d))
+        decls = dict(
+            (k.strip(), v.strip())
+            for k, _, v in (d.partition(":") for d in body.split(";") if ":" in d)
+        )
         out.append(([s.strip() for s in selectors.split(",")], decls))
     return out
 
@@ -37,7 +39,9 @@ def colour_kinds(decls: dict[str, str]) -> set[str]:
 
 
 def without_night(selector: str) -> str:
-    return re.sub(r"\s+", " ", selector.replace(".nightMode ", "").replace(".nightMode", "")).strip()
+    return re.sub(
+        r"\s+", " ", selector.replace(".nightMode ", "").replace(".nightMode", "")
+    ).strip()
 
 
 @pytest.mark.parametrize("name", ["style.css", "followup.css"])
@@ -48,9 +52,12 @@ def test_every_colour_in_style_css_has_a_night_counterpart(name):
         for s in selectors:
             if ".nightMode" in s:
                 night.setdefault(without_night(s), set()).update(colour_kinds(decls))
-    missing = [f"{s} ({', '.join(sorted(kinds - night.get(s, set())))})"
-               for selectors, decls in parsed for s in selectors
-               if ".nightMode" not in s and (kinds := colour_kinds(decls)) - night.get(s, set())]
+    missing = [
+        f"{s} ({', '.join(sorted(kinds - night.get(s, set())))})"
+        for selectors, decls in parsed
+        for s in selectors
+        if ".nightMode" not in s and (kinds := colour_kinds(decls)) - night.get(s, set())
+    ]
     assert not missing, "colours without a .nightMode counterpart: " + "; ".join(missing)
 
 
@@ -58,7 +65,7 @@ def luminance(hex_colour: str) -> float:
     h = hex_colour.lstrip("#")
     if len(h) == 3:
         h = "".join(c * 2 for c in h)
-    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    channels = [int(h[i : i + 2], 16) / 255 for i in (0, 2, 4)]
     linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
@@ -85,20 +92,24 @@ def test_every_code_token_colour_reaches_aa_contrast(night):
                 # .hll marks highlighted lines, which the renderer never asks Pygments for
                 tokens[s] = (decls["color"], decls.get("background-color", block_bg))
     assert block_bg and len(tokens) > 40
-    low = {s: round(contrast(fg, bg or block_bg), 2) for s, (fg, bg) in tokens.items()
-           if contrast(fg, bg or block_bg) < 4.5}
+    low = {
+        s: round(contrast(fg, bg or block_bg), 2)
+        for s, (fg, bg) in tokens.items()
+        if contrast(fg, bg or block_bg) < 4.5
+    }
     assert not low, f"token colours below 4.5:1 against {block_bg}: {low}"
 
 
 def test_night_code_theme_resets_every_light_token_colour():
     css = notetype._template("code.css")
     reset = css.index(".nightMode .highlight span {")
-    assert "color:" in css[reset:css.index("}", reset)]
+    assert "color:" in css[reset : css.index("}", reset)]
     assert reset < css.index(".nightMode .highlight .k ")  # token colours come after the reset
 
 
-@pytest.mark.parametrize("nt", [notetype.note_type(), followups.follow_up_note_type()],
-                         ids=["question", "follow-up"])
+@pytest.mark.parametrize(
+    "nt", [notetype.note_type(), followups.follow_up_note_type()], ids=["question", "follow-up"]
+)
 def test_cards_carry_no_script_and_load_nothing(nt):
     for text in (nt.front, nt.back, nt.css):
         assert "<script" not in text.lower()

@@ -32,24 +32,27 @@ def answer_good(col, nid: int) -> int:
     card = col.get_card(col.card_ids_of_note(nid)[0])
     states = col._backend.get_scheduling_states(card.id)
     card.start_timer()
-    col.sched.answer_card(col.sched.build_answer(card=card, states=states,
-                                                 rating=CardAnswer.GOOD))
+    col.sched.answer_card(col.sched.build_answer(card=card, states=states, rating=CardAnswer.GOOD))
     return card.id
 
 
-def test_two_clones_built_on_different_days_are_byte_identical(decks, released, tmp_path,
-                                                               monkeypatch):
+def test_two_clones_built_on_different_days_are_byte_identical(
+    decks, released, tmp_path, monkeypatch
+):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
-    first = build_sample(clone(decks, tmp_path / "clone-a", RELEASED_AT + 5), tmp_path / "a",
-                         now=NOW)
-    second = build_sample(clone(decks, tmp_path / "clone-b", NOW + 99), tmp_path / "b",
-                          now=NOW + 30 * 86_400)
+    first = build_sample(
+        clone(decks, tmp_path / "clone-a", RELEASED_AT + 5), tmp_path / "a", now=NOW
+    )
+    second = build_sample(
+        clone(decks, tmp_path / "clone-b", NOW + 99), tmp_path / "b", now=NOW + 30 * 86_400
+    )
     assert first.name == second.name == "sample-1.0.0.apkg"
     assert sha256(first) == sha256(second)
 
 
 def test_an_update_keeps_the_learners_edits_and_tags_on_notes_that_did_not_change(
-        decks, released, tmp_path, collection, monkeypatch):
+    decks, released, tmp_path, collection, monkeypatch
+):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     log = import_apkg(collection, build_sample(decks, tmp_path / "v1", now=NOW))
     assert len(log.new) == 9  # 3 questions, 6 follow-up cards
@@ -82,7 +85,8 @@ def test_an_update_keeps_the_learners_edits_and_tags_on_notes_that_did_not_chang
 
 
 def test_after_a_renderer_change_exactly_the_notes_whose_html_changed_update(
-        decks, released, tmp_path, collection, monkeypatch):
+    decks, released, tmp_path, collection, monkeypatch
+):
     import_apkg(collection, build_sample(decks, tmp_path / "v1", now=NOW))
     original = render.Renderer.code
 
@@ -108,8 +112,7 @@ def test_a_subset_build_never_replaces_the_full_decks_file(decks, released, tmp_
     assert sorted(p.name for p in out.iterdir()) == sorted([full.name, subset.name])
 
 
-def test_the_learner_sees_the_version_on_the_deck_overview(decks, released, tmp_path,
-                                                           collection):
+def test_the_learner_sees_the_version_on_the_deck_overview(decks, released, tmp_path, collection):
     import_apkg(collection, build_sample(decks, tmp_path / "v1", now=NOW))
     desc = collection.decks.get(collection.decks.id_for_name("Sample Deck"))["desc"]
     assert "<em>Version 1.0.0, released 2026-09-21.</em>" in desc

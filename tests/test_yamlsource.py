@@ -15,7 +15,7 @@ EDGE_CASES = {
     "unicode": "a: café — x\nb: |\n  línea ñ\n  ☃ snow: [1, 2]\nd: {é: 1, x: ☃}\n",
     "anchors": "a: &x [1, 2]\nb: *x\nc: &y {k: v}\nd: *y\n",
     "styles": "a: >\n  folded\n  text\n\nb: |-\n  keep\nc: \"dq\\n\"\nd: 'sq'\ne: 2024-01-01\n"
-              "f: 1.5\ng: null\nh: ~\ni: yes\n",
+    "f: 1.5\ng: null\nh: ~\ni: yes\n",
     "crlf": "a: 1\r\nb: |\r\n  x\r\n  y\r\n",
     "tab-after-colon": "a:\t1\n",
     "broken-flow": "a: [1, 2\nb: 3\n",

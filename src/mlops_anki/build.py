@@ -17,12 +17,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import BuildError, CorpusError, MlopsAnkiError, Problem, SelectionError, Severity
-from .followups import (FOLLOW_UP_NOTETYPE_ID, FOLLOW_UP_SECTION_INDEXES, Rendered,
-                        follow_up_note_type, follow_up_tag)
+from .followups import (
+    FOLLOW_UP_NOTETYPE_ID,
+    FOLLOW_UP_SECTION_INDEXES,
+    Rendered,
+    follow_up_note_type,
+    follow_up_tag,
+)
 from .inert import inert
 from .loader import Corpus, load_corpus
-from .manifest import (NoteRecord, NoteTypeRecord, fingerprint_note, follow_up_key,
-                       template_fingerprint)
+from .manifest import (
+    NoteRecord,
+    NoteTypeRecord,
+    fingerprint_note,
+    follow_up_key,
+    template_fingerprint,
+)
 from .model import Deck, FollowUp, Question
 from .notetype import NOTETYPE_ID, SECTION_INDEXES, NoteType, note_type
 from .package import NoteData, guid_for, remove_stale_temporaries, stage_package
@@ -45,9 +55,11 @@ class Selection:
 
     def matches(self, q: Question) -> bool:
         """True when ``q`` passes every non-empty filter."""
-        return ((not self.difficulties or q.difficulty in self.difficulties)
-                and (not self.topics or any(t in self.topics for t in q.topics))
-                and (not self.ids or q.id in self.ids))
+        return (
+            (not self.difficulties or q.difficulty in self.difficulties)
+            and (not self.topics or any(t in self.topics for t in q.topics))
+            and (not self.ids or q.id in self.ids)
+        )
 
 
 @dataclass(frozen=True)
@@ -86,11 +98,15 @@ def source_date_epoch() -> int | None:
     if not value:
         return None
     if not (value.isascii() and value.isdigit()):
-        raise MlopsAnkiError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, found {value!r}")
+        raise MlopsAnkiError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds, found {value!r}"
+        )
     if int(value) < EARLIEST_TIME:
-        raise MlopsAnkiError(f"SOURCE_DATE_EPOCH={value} is before 2001-09-09 ({EARLIEST_TIME}); "
-                             "Anki builds note ids from these times and cannot use such a "
-                             "value. Use the time of the release, e.g. the last commit's")
+        raise MlopsAnkiError(
+            f"SOURCE_DATE_EPOCH={value} is before 2001-09-09 ({EARLIEST_TIME}); "
+            "Anki builds note ids from these times and cannot use such a "
+            "value. Use the time of the release, e.g. the last commit's"
+        )
     return int(value)
 
 
@@ -104,8 +120,9 @@ def release_time(now: int | None = None) -> int:
 
 def note_type_record(nt: NoteType) -> NoteTypeRecord:
     """What a release manifest records of the note type ``nt``."""
-    return NoteTypeRecord(nt.id, nt.fields, template_fingerprint([nt.front, nt.back, nt.css]),
-                          nt.mod)
+    return NoteTypeRecord(
+        nt.id, nt.fields, template_fingerprint([nt.front, nt.back, nt.css]), nt.mod
+    )
 
 
 @dataclass(frozen=True)
@@ -135,43 +152,70 @@ already has, so main cards from a release before follow-up cards keep position n
 follow-up cards (10n + k) still come after them."""
 
 
-def dated_notes(deck: Deck, questions: Sequence[Question], rendered: Iterable[Rendered],
-                *, when: int) -> Iterator[BuiltNote]:
+def dated_notes(
+    deck: Deck, questions: Sequence[Question], rendered: Iterable[Rendered], *, when: int
+) -> Iterator[BuiltNote]:
     """Each question's note, then its follow-up notes (those rendered), each with its
     ``mod``: the manifest's for an unchanged note, else ``when`` (later than the recorded
     one)."""
     manifest = deck.manifest
     for q, (fields, follow_up_fields) in zip(questions, rendered):
         tags = [f"{deck.tag_prefix}::difficulty::{q.difficulty}"] + [
-            f"{deck.tag_prefix}::topic::{t}" for t in q.topics]
+            f"{deck.tag_prefix}::topic::{t}" for t in q.topics
+        ]
         subdeck = deck.subdeck(q.difficulty)
         due = q.number * POSITIONS_PER_QUESTION
         record = fingerprint_note(NOTETYPE_ID, fields, tags, SECTION_INDEXES)
         mod = manifest.mod_for(q.id, record.fingerprint, when)
-        yield BuiltNote(q, NoteData(guid=guid_for(deck.id, q.id), deck_name=subdeck,
-                                    fields=fields, tags=tags, due=due, mod=mod,
-                                    note_type_id=NOTETYPE_ID),
-                        dataclasses.replace(record, mod=mod))
+        yield BuiltNote(
+            q,
+            NoteData(
+                guid=guid_for(deck.id, q.id),
+                deck_name=subdeck,
+                fields=fields,
+                tags=tags,
+                due=due,
+                mod=mod,
+                note_type_id=NOTETYPE_ID,
+            ),
+            dataclasses.replace(record, mod=mod),
+        )
         # The parent's tags plus one marking the card kind: the main notes keep theirs as
         # released, and one search finds every follow-up card.
         fu_tags = [*tags, follow_up_tag(deck.tag_prefix)]
         for k, (f, fu_fields) in enumerate(zip(q.follow_ups, follow_up_fields), start=1):
-            record = fingerprint_note(FOLLOW_UP_NOTETYPE_ID, fu_fields, fu_tags,
-                                      FOLLOW_UP_SECTION_INDEXES)
+            record = fingerprint_note(
+                FOLLOW_UP_NOTETYPE_ID, fu_fields, fu_tags, FOLLOW_UP_SECTION_INDEXES
+            )
             mod = manifest.mod_for(follow_up_key(q.id, f.id), record.fingerprint, when)
-            yield BuiltNote(q, NoteData(guid=guid_for(deck.id, q.id, f.id), deck_name=subdeck,
-                                        fields=fu_fields, tags=fu_tags, due=due + k, mod=mod,
-                                        note_type_id=FOLLOW_UP_NOTETYPE_ID),
-                            dataclasses.replace(record, mod=mod), f)
+            yield BuiltNote(
+                q,
+                NoteData(
+                    guid=guid_for(deck.id, q.id, f.id),
+                    deck_name=subdeck,
+                    fields=fu_fields,
+                    tags=fu_tags,
+                    due=due + k,
+                    mod=mod,
+                    note_type_id=FOLLOW_UP_NOTETYPE_ID,
+                ),
+                dataclasses.replace(record, mod=mod),
+                f,
+            )
 
 
 def _same_type(recorded: NoteTypeRecord | None, nt: NoteTypeRecord) -> bool:
-    return recorded is not None and ((recorded.id, recorded.fields, recorded.fingerprint)
-                                     == (nt.id, nt.fields, nt.fingerprint))
+    return recorded is not None and (
+        (recorded.id, recorded.fields, recorded.fingerprint) == (nt.id, nt.fields, nt.fingerprint)
+    )
 
 
-def version_label(deck: Deck, notes: Sequence[BuiltNote], nt: NoteTypeRecord,
-                  follow_up_nt: NoteTypeRecord | None = None) -> str:
+def version_label(
+    deck: Deck,
+    notes: Sequence[BuiltNote],
+    nt: NoteTypeRecord,
+    follow_up_nt: NoteTypeRecord | None = None,
+) -> str:
     """The deck version these notes are: the release's, ``<version>+dev`` when anything
     (a note, a note type in use) differs from it, ``unreleased`` for a deck never
     released."""
@@ -179,10 +223,15 @@ def version_label(deck: Deck, notes: Sequence[BuiltNote], nt: NoteTypeRecord,
     if not manifest.version:
         return "unreleased"
     same_types = _same_type(manifest.note_type, nt) and (
-        follow_up_nt is None or all(n.follow_up is None for n in notes)
-        or _same_type(manifest.follow_up_note_type, follow_up_nt))
-    same_notes = all((record := manifest.record(n.key)) is not None
-                     and record.fingerprint == n.record.fingerprint for n in notes)
+        follow_up_nt is None
+        or all(n.follow_up is None for n in notes)
+        or _same_type(manifest.follow_up_note_type, follow_up_nt)
+    )
+    same_notes = all(
+        (record := manifest.record(n.key)) is not None
+        and record.fingerprint == n.record.fingerprint
+        for n in notes
+    )
     return manifest.version if same_types and same_notes else f"{manifest.version}+dev"
 
 
@@ -193,8 +242,10 @@ def version_line(deck: Deck, label: str) -> str:
     if label == manifest.version:
         return f"*Version {label}, released {manifest.released}.*"
     if manifest.version:
-        return (f"*Development build with changes since version {manifest.version} "
-                f"({manifest.released}); not a release.*")
+        return (
+            f"*Development build with changes since version {manifest.version} "
+            f"({manifest.released}); not a release.*"
+        )
     return "*Development build; not a release.*"
 
 
@@ -226,9 +277,16 @@ def _validate(corpus: Corpus, *, strict: bool) -> None:
         raise CorpusError(corpus.problems)
 
 
-def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
-          strict: bool = False, progress: Progress | None = None,
-          now: int | None = None, jobs: int = 1) -> BuildReport:
+def build(
+    decks_dir: Path,
+    out_dir: Path,
+    *,
+    selection: Selection = Selection(),
+    strict: bool = False,
+    progress: Progress | None = None,
+    now: int | None = None,
+    jobs: int = 1,
+) -> BuildReport:
     """Compile every deck under ``decks_dir`` into ``out_dir``, one package per deck named
     by ``package_name`` (deck id, version, and what a subset holds). Each chosen question
     gives its note and, unless ``selection.follow_ups`` is off, one note per follow-up.
@@ -251,23 +309,35 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
     packages = []
     with Workers(jobs) as workers:
         corpus = load_corpus(decks_dir)
-        chosen = [(deck, [q for q in sorted(deck.questions, key=lambda q: q.number)
-                          if selection.matches(q)]) for deck in corpus.decks]
+        chosen = [
+            (
+                deck,
+                [q for q in sorted(deck.questions, key=lambda q: q.number) if selection.matches(q)],
+            )
+            for deck in corpus.decks
+        ]
         total = sum(len(qs) for _, qs in chosen)
         # Worker processes (if any) render while this one validates; if the corpus turns
         # out to have errors, that work is thrown away. Nothing is written before both end.
-        rendering = [] if corpus.errors else [
-            workers.render(deck, qs, follow_ups=selection.follow_ups) for deck, qs in chosen]
+        rendering = (
+            []
+            if corpus.errors
+            else [workers.render(deck, qs, follow_ups=selection.follow_ups) for deck, qs in chosen]
+        )
         _validate(corpus, strict=strict)
         _check_selection(corpus, selection)
         current = now if now is not None else int(time.time())
         when = release_time(current)
         if when < EARLIEST_TIME:
-            raise MlopsAnkiError(f"the clock says {current}, before 2001-09-09; Anki builds "
-                                 "note ids from the build time. Fix the clock, or set "
-                                 "SOURCE_DATE_EPOCH to the time of the release")
-        nt, fu_nt = (dataclasses.replace(t, mod=min(t.mod, when))
-                     for t in (note_type(), follow_up_note_type()))
+            raise MlopsAnkiError(
+                f"the clock says {current}, before 2001-09-09; Anki builds "
+                "note ids from the build time. Fix the clock, or set "
+                "SOURCE_DATE_EPOCH to the time of the release"
+            )
+        nt, fu_nt = (
+            dataclasses.replace(t, mod=min(t.mod, when))
+            for t in (note_type(), follow_up_note_type())
+        )
         nt_record, fu_record = note_type_record(nt), note_type_record(fu_nt)
         for (deck, questions), rendered in zip(chosen, rendering):
             if not questions:
@@ -281,38 +351,61 @@ def build(decks_dir: Path, out_dir: Path, *, selection: Selection = Selection(),
                         progress(done, total)
             _check_times(deck, notes, current)
             label = version_label(deck, notes, nt_record, fu_record)
-            description = inert(workers.block("\n\n".join(
-                filter(None, [deck.description.strip(), version_line(deck, label)]))))
-            packages.append((out_dir / package_name(deck, label, selection), deck,
-                             [n.data for n in notes], description))
+            description = inert(
+                workers.block(
+                    "\n\n".join(filter(None, [deck.description.strip(), version_line(deck, label)]))
+                )
+            )
+            packages.append(
+                (
+                    out_dir / package_name(deck, label, selection),
+                    deck,
+                    [n.data for n in notes],
+                    description,
+                )
+            )
 
     if out_dir.exists() and not out_dir.is_dir():
-        raise BuildError(f"{out_dir} is a file, not a folder; give --output a folder for "
-                         "the .apkg files")
+        raise BuildError(
+            f"{out_dir} is a file, not a folder; give --output a folder for the .apkg files"
+        )
     remove_stale_temporaries(out_dir)
     staged = []
     try:
         for target, deck, data, description in packages:
-            staged.append(stage_package(target, note_types=[nt, fu_nt], top_deck=deck.name,
-                                        description=description, notes=data,
-                                        id_base=max(n.mod for n in data)))
+            staged.append(
+                stage_package(
+                    target,
+                    note_types=[nt, fu_nt],
+                    top_deck=deck.name,
+                    description=description,
+                    notes=data,
+                    id_base=max(n.mod for n in data),
+                )
+            )
     except BaseException:
         for package in staged:
             package.discard()
         raise
-    reports = []
+    reports: list[DeckReport] = []
     for package, (target, deck, data, _) in zip(staged, packages):
         # Only renames within one folder are left, which fail only if the folder is
         # changed under us; the rest are then discarded rather than left behind.
         try:
             size = package.commit()
         except BaseException:
-            for rest in staged[len(reports) + 1:]:
+            for rest in staged[len(reports) + 1 :]:
                 rest.discard()
             raise
-        reports.append(DeckReport(
-            deck.id, target, size, dict(sorted(Counter(n.deck_name for n in data).items())),
-            follow_up_notes=sum(n.note_type_id == fu_nt.id for n in data)))
+        reports.append(
+            DeckReport(
+                deck.id,
+                target,
+                size,
+                dict(sorted(Counter(n.deck_name for n in data).items())),
+                follow_up_notes=sum(n.note_type_id == fu_nt.id for n in data),
+            )
+        )
     warnings = [p for p in corpus.problems if p.severity is not Severity.ERROR]
     return BuildReport(reports, warnings)
 
@@ -327,10 +420,12 @@ def _check_times(deck: Deck, notes: Sequence[BuiltNote], current: int) -> None:
         mod = n.data.mod
         if EARLIEST_TIME <= mod <= current:
             continue
-        message = (f"note {n.question.id!r} would get mod {mod}, "
-                   + ("before 2001-09-09" if mod < EARLIEST_TIME else f"later than now ({current})")
-                   + "; Anki must never see a note from the future or before 2001. Its "
-                   "recorded release time is wrong (a clock set wrong at release, or an edit)")
+        message = (
+            f"note {n.question.id!r} would get mod {mod}, "
+            + ("before 2001-09-09" if mod < EARLIEST_TIME else f"later than now ({current})")
+            + "; Anki must never see a note from the future or before 2001. Its "
+            "recorded release time is wrong (a clock set wrong at release, or an edit)"
+        )
         if deck.manifest_doc is not None and n.question.id in deck.manifest.notes:
             problems.append(deck.manifest_doc.problem(("notes", n.question.id, "mod"), message))
         else:
@@ -347,8 +442,11 @@ def check_selection(corpus: Corpus, selection: Selection) -> None:
         "topic": sorted({t for deck in corpus.decks for t in deck.topics}),
         "id": sorted({q.id for deck in corpus.decks for q in deck.questions}),
     }
-    asked: dict[str, Sequence[str]] = {"difficulty": selection.difficulties,
-                                       "topic": selection.topics, "id": selection.ids}
+    asked: dict[str, Sequence[str]] = {
+        "difficulty": selection.difficulties,
+        "topic": selection.topics,
+        "id": selection.ids,
+    }
     problems = []
     for kind, values in asked.items():
         for value in values:

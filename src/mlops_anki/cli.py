@@ -1,4 +1,5 @@
-"""The ``mlops-anki`` command line: parse options, call the library, print, map errors to exit codes.
+"""The ``mlops-anki`` command line: parse options, call the library, print, map errors to
+exit codes.
 
 Exit codes: 0 success, 1 corpus or build error (a message, no traceback), 2 usage error.
 Heavy modules are imported inside the commands so that ``--help`` stays fast.
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -31,16 +32,32 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-DecksOption = Annotated[Optional[Path], typer.Option(
-    "--decks", metavar="DIR", exists=True, file_okay=False, dir_okay=True,
-    help="A folder of decks, or one deck folder. Default: ./decks if it exists, "
-         "else the corpus bundled with mlops-anki.")]
-DifficultyOption = Annotated[list[str], typer.Option(
-    "--difficulty", metavar="D", help="Only questions of this difficulty (repeatable).")]
-TopicOption = Annotated[list[str], typer.Option(
-    "--topic", metavar="T", help="Only questions with this topic (repeatable).")]
-IdOption = Annotated[list[str], typer.Option(
-    "--id", metavar="ID", help="Only the question with this id (repeatable).")]
+DecksOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--decks",
+        metavar="DIR",
+        exists=True,
+        file_okay=False,
+        dir_okay=True,
+        help="A folder of decks, or one deck folder. Default: ./decks if it exists, "
+        "else the corpus bundled with mlops-anki.",
+    ),
+]
+DifficultyOption = Annotated[
+    list[str],
+    typer.Option(
+        "--difficulty", metavar="D", help="Only questions of this difficulty (repeatable)."
+    ),
+]
+TopicOption = Annotated[
+    list[str],
+    typer.Option("--topic", metavar="T", help="Only questions with this topic (repeatable)."),
+]
+IdOption = Annotated[
+    list[str],
+    typer.Option("--id", metavar="ID", help="Only the question with this id (repeatable)."),
+]
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl-C
@@ -60,8 +77,9 @@ def _stderr():
 
     # rich drops colours for NO_COLOR but keeps bold; no-color.org asks for plain text.
     plain = bool(os.environ.get("NO_COLOR"))
-    return Console(stderr=True, highlight=False, soft_wrap=True,
-                   color_system=None if plain else "auto")
+    return Console(
+        stderr=True, highlight=False, soft_wrap=True, color_system=None if plain else "auto"
+    )
 
 
 _STYLES = {"error": "bold red", "warning": "yellow", "note": "cyan"}
@@ -98,11 +116,12 @@ def _errors_to_exit(*, writes: bool = True) -> Iterator[None]:
     except MlopsAnkiError as exc:
         raise _fail(f"error: {exc}") from None
     except KeyboardInterrupt:
-        raise _fail("interrupted; no .apkg was replaced." if writes else "interrupted.",
-                    EXIT_INTERRUPTED) from None
+        raise _fail(
+            "interrupted; no .apkg was replaced." if writes else "interrupted.", EXIT_INTERRUPTED
+        ) from None
 
 
-def _decks_dir(decks: Optional[Path], *, writes_corpus: bool = False) -> Path:
+def _decks_dir(decks: Path | None, *, writes_corpus: bool = False) -> Path:
     """The decks folder to use. Falling back to the bundled corpus is said on stderr, and a
     command that writes into the corpus refuses it (it lives inside the installed package)."""
     from .loader import default_decks_dir
@@ -112,15 +131,20 @@ def _decks_dir(decks: Optional[Path], *, writes_corpus: bool = False) -> Path:
     folder = default_decks_dir()
     if folder != Path.cwd() / "decks":
         if writes_corpus:
-            raise _fail(f"error: no ./decks folder here, and the corpus bundled with mlops-anki "
-                        f"({folder}) is not to be edited; run this in a clone of the "
-                        "repository, or pass --decks", EXIT_USAGE)
-        _say(f"note: no ./decks folder here; using the corpus bundled with mlops-anki "
-             f"({folder})", "note")
+            raise _fail(
+                f"error: no ./decks folder here, and the corpus bundled with mlops-anki "
+                f"({folder}) is not to be edited; run this in a clone of the "
+                "repository, or pass --decks",
+                EXIT_USAGE,
+            )
+        _say(
+            f"note: no ./decks folder here; using the corpus bundled with mlops-anki ({folder})",
+            "note",
+        )
     return folder
 
 
-def _load(decks: Optional[Path], *, strict: bool = False) -> "Corpus":
+def _load(decks: Path | None, *, strict: bool = False) -> Corpus:
     """Load and validate, or print every problem and exit 1."""
     from .build import load_valid
 
@@ -128,7 +152,7 @@ def _load(decks: Optional[Path], *, strict: bool = False) -> "Corpus":
         return load_valid(_decks_dir(decks), strict=strict)
 
 
-def _load_what_loads(decks: Optional[Path]) -> "Corpus":
+def _load_what_loads(decks: Path | None) -> Corpus:
     """Load and validate without stopping at errors: commands that only read show what
     loaded, then list the problems and exit 1 (see ``_exit_for``)."""
     from .loader import load_corpus
@@ -139,16 +163,18 @@ def _load_what_loads(decks: Optional[Path]) -> "Corpus":
     return corpus
 
 
-def _exit_for(corpus: "Corpus") -> None:
+def _exit_for(corpus: Corpus) -> None:
     """After a read-only command's output: the corpus's errors on stderr and exit 1, if it
     has any (warnings are for ``validate``)."""
     if corpus.errors:
         _print_problems(sorted(corpus.errors))
-        raise _fail(f"{_plural(len(corpus.errors), 'error')} in the corpus: the output above "
-                    "shows only what loaded.")
+        raise _fail(
+            f"{_plural(len(corpus.errors), 'error')} in the corpus: the output above "
+            "shows only what loaded."
+        )
 
 
-def _print_problems(problems: "Iterable[Problem]") -> None:
+def _print_problems(problems: Iterable[Problem]) -> None:
     console = _stderr()
     for problem in problems:
         console.print(str(problem), style=_STYLES[problem.severity.value], markup=False)
@@ -164,8 +190,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Show the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Validate a corpus of interview questions and compile it into Anki decks (.apkg)."""
 
@@ -173,18 +203,30 @@ def main_callback(
 @app.command()
 def build(
     decks: DecksOption = None,
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR",
-                                         help="Folder for the .apkg files.")] = Path("dist"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder for the .apkg files.")
+    ] = Path("dist"),
     difficulty: DifficultyOption = [],
     topic: TopicOption = [],
     id: IdOption = [],
     strict: Annotated[bool, typer.Option("--strict", help="Treat warnings as errors.")] = False,
-    no_follow_ups: Annotated[bool, typer.Option(
-        "--no-follow-ups", help="Leave out the follow-up cards (the file name says so).")] = False,
-    jobs: Annotated[Optional[int], typer.Option(
-        "--jobs", "-j", metavar="N", min=1,
-        help="Processes that render notes. Default: one per CPU (small decks use fewer). "
-             "The output is the same for any N.")] = None,
+    no_follow_ups: Annotated[
+        bool,
+        typer.Option(
+            "--no-follow-ups", help="Leave out the follow-up cards (the file name says so)."
+        ),
+    ] = False,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            min=1,
+            help="Processes that render notes. Default: one per CPU (small decks use fewer). "
+            "The output is the same for any N.",
+        ),
+    ] = None,
 ) -> None:
     """Compile each deck into OUTPUT/<deck id>-<version>.apkg.
 
@@ -198,19 +240,23 @@ def build(
     from .build import build as run_build
     from .workers import default_jobs
 
-    selection = Selection(tuple(difficulty), tuple(topic), tuple(id),
-                          follow_ups=not no_follow_ups)
+    selection = Selection(tuple(difficulty), tuple(topic), tuple(id), follow_ups=not no_follow_ups)
     progress = _Progress()
     try:
         with _errors_to_exit():
-            report = run_build(_decks_dir(decks), output, selection=selection, strict=strict,
-                               progress=progress, jobs=default_jobs() if jobs is None else jobs)
+            report = run_build(
+                _decks_dir(decks),
+                output,
+                selection=selection,
+                strict=strict,
+                progress=progress,
+                jobs=default_jobs() if jobs is None else jobs,
+            )
     finally:
         progress.close()
     _print_problems(report.warnings)
     for deck in report.decks:
-        typer.echo(f"Wrote {deck.path} ({deck.size / 1024:.1f} KiB, "
-                   f"{_plural(deck.notes, 'note')})")
+        typer.echo(f"Wrote {deck.path} ({deck.size / 1024:.1f} KiB, {_plural(deck.notes, 'note')})")
         for name, count in deck.notes_per_deck.items():
             typer.echo(f"  {name}: {count}")
 
@@ -222,12 +268,13 @@ class _Progress:
     THRESHOLD = 500
 
     def __init__(self) -> None:
-        self._bar = None
+        self._bar: Any = None  # typer's (click's) ProgressBar once a long build starts
 
     def __call__(self, done: int, total: int) -> None:
         if self._bar is None and total >= self.THRESHOLD and sys.stderr.isatty():
-            self._bar = typer.progressbar(length=total, label="Rendering", file=sys.stderr,
-                                          show_eta=False, show_pos=True)
+            self._bar = typer.progressbar(
+                length=total, label="Rendering", file=sys.stderr, show_eta=False, show_pos=True
+            )
             self._bar.__enter__()
         if self._bar is not None:
             self._bar.update(1)
@@ -240,8 +287,9 @@ class _Progress:
 @app.command()
 def preview(
     decks: DecksOption = None,
-    output: Annotated[Path, typer.Option("--output", "-o", metavar="DIR",
-                                         help="Folder for index.html.")] = Path("preview"),
+    output: Annotated[
+        Path, typer.Option("--output", "-o", metavar="DIR", help="Folder for index.html.")
+    ] = Path("preview"),
 ) -> None:
     """Write OUTPUT/index.html: every card's front and back, as Anki shows them.
 
@@ -270,12 +318,15 @@ def validate(
     _print_problems(sorted(corpus.problems))
     count = sum(len(d.questions) for d in corpus.decks)
     warned = f", {_plural(len(corpus.warnings), 'warning')}" if corpus.warnings else ""
-    typer.echo(f"OK: {_plural(len(corpus.decks), 'deck')}, {_plural(count, 'question')}"
-               f"{warned}.")
+    typer.echo(f"OK: {_plural(len(corpus.decks), 'deck')}, {_plural(count, 'question')}{warned}.")
 
 
-FormatOption = Annotated[Format, typer.Option(
-    "--format", "-f", case_sensitive=False, help="table for people; json or csv for scripts.")]
+FormatOption = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", case_sensitive=False, help="table for people; json or csv for scripts."
+    ),
+]
 
 
 @app.command("list")
@@ -306,9 +357,14 @@ def list_questions(
     elif format is Format.csv:
         typer.echo(to_csv(rows, ("deck",) + LIST_COLUMNS), nl=False)
     else:
-        _table(["#", "difficulty", "topics", "id", "question"],
-               [[str(r["number"]), r["difficulty"], ", ".join(r["topics"]), r["id"],
-                 r["question"]] for r in rows], wrap=(2, 4))
+        _table(
+            ["#", "difficulty", "topics", "id", "question"],
+            [
+                [str(r["number"]), r["difficulty"], ", ".join(r["topics"]), r["id"], r["question"]]
+                for r in rows
+            ],
+            wrap=(2, 4),
+        )
     _exit_for(corpus)
 
 
@@ -322,8 +378,9 @@ def _table(header: list[str], rows: list[list[str]], *, wrap: tuple[int, ...] = 
     width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "100"))
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, header_style="bold")
     for i, name in enumerate(header):
-        table.add_column(name, no_wrap=i not in wrap, overflow="fold",
-                         justify="right" if name == "#" else "left")
+        table.add_column(
+            name, no_wrap=i not in wrap, overflow="fold", justify="right" if name == "#" else "left"
+        )
     for row in rows:
         table.add_row(*row)
     Console(width=width, highlight=False).print(table, markup=False)
@@ -332,9 +389,14 @@ def _table(header: list[str], rows: list[list[str]], *, wrap: tuple[int, ...] = 
 @app.command()
 def stats(
     decks: DecksOption = None,
-    format: Annotated[Format, typer.Option(
-        "--format", "-f", case_sensitive=False, help="table for people; json for scripts "
-                                                     "(csv is not offered: the data is nested).")
+    format: Annotated[
+        Format,
+        typer.Option(
+            "--format",
+            "-f",
+            case_sensitive=False,
+            help="table for people; json for scripts (csv is not offered: the data is nested).",
+        ),
     ] = Format.table,
 ) -> None:
     """Count questions per difficulty and topic, and code snippets per language.
@@ -351,14 +413,23 @@ def stats(
         typer.echo(to_json(all_stats), nl=False)
     for st in all_stats if format is Format.table else ():
         n = st["questions"]
-        typer.echo(f"{st['name']} ({st['deck']}): {_plural(n, 'question')}, "
-                   f"{_plural(st['follow_ups'], 'follow-up')}")
-        typer.echo(f"  with code: {st['with_code']} ({100 * st['with_code'] // max(n, 1)}%), "
-                   f"explanation words: {st['explanation_words_mean']} on average")
-        for title, key in (("difficulty", "by_difficulty"), ("topic", "by_topic"),
-                           ("code language", "by_language")):
-            _table([title, "questions" if key != "by_language" else "snippets"],
-                   [[k, str(v)] for k, v in st[key].items()])
+        typer.echo(
+            f"{st['name']} ({st['deck']}): {_plural(n, 'question')}, "
+            f"{_plural(st['follow_ups'], 'follow-up')}"
+        )
+        typer.echo(
+            f"  with code: {st['with_code']} ({100 * st['with_code'] // max(n, 1)}%), "
+            f"explanation words: {st['explanation_words_mean']} on average"
+        )
+        for title, key in (
+            ("difficulty", "by_difficulty"),
+            ("topic", "by_topic"),
+            ("code language", "by_language"),
+        ):
+            _table(
+                [title, "questions" if key != "by_language" else "snippets"],
+                [[k, str(v)] for k, v in st[key].items()],
+            )
     _exit_for(corpus)
 
 
@@ -381,25 +452,38 @@ def filters(decks: DecksOption = None) -> None:
             typer.echo(f"{'Topic ' + t + ':':<32} tag:{p}::topic::{t}")
         if deck.difficulties and deck.topics:
             d, t = deck.difficulties[-1], next(iter(deck.topics))
-            typer.echo(f"{'Example, ' + d + ' ' + t + ':':<32} "
-                       f"tag:{p}::difficulty::{d} tag:{p}::topic::{t}")
+            typer.echo(
+                f"{'Example, ' + d + ' ' + t + ':':<32} "
+                f"tag:{p}::difficulty::{d} tag:{p}::topic::{t}"
+            )
     _exit_for(corpus)
 
 
 @app.command()
 def new(
-    question: Annotated[str, typer.Argument(metavar="QUESTION",
-                                            help="The question, as the card will ask it.")],
-    difficulty: Annotated[str, typer.Option("--difficulty", metavar="D",
-                                            help="One of deck.yaml's difficulties.")],
-    topic: Annotated[list[str], typer.Option(
-        "--topic", metavar="T", help="A key of deck.yaml's topics (1-3; repeatable).")],
+    question: Annotated[
+        str, typer.Argument(metavar="QUESTION", help="The question, as the card will ask it.")
+    ],
+    difficulty: Annotated[
+        str, typer.Option("--difficulty", metavar="D", help="One of deck.yaml's difficulties.")
+    ],
+    topic: Annotated[
+        list[str],
+        typer.Option("--topic", metavar="T", help="A key of deck.yaml's topics (1-3; repeatable)."),
+    ],
     decks: DecksOption = None,
-    deck: Annotated[Optional[str], typer.Option(
-        "--deck", metavar="ID", help="The deck, when the folder holds several.")] = None,
-    id: Annotated[Optional[str], typer.Option(
-        "--id", metavar="ID", help="The question's permanent id. Default: derived from the "
-                                   "question's words.")] = None,
+    deck: Annotated[
+        str | None,
+        typer.Option("--deck", metavar="ID", help="The deck, when the folder holds several."),
+    ] = None,
+    id: Annotated[
+        str | None,
+        typer.Option(
+            "--id",
+            metavar="ID",
+            help="The question's permanent id. Default: derived from the question's words.",
+        ),
+    ] = None,
 ) -> None:
     """Start a question file: questions/NNN-<id>.yaml with the next free number and a hint
     in every field.
@@ -418,28 +502,31 @@ def new(
         from .schema import SLUG_RE
 
         if not SLUG_RE.fullmatch(id) or id in {q.id for q in target.questions}:
-            raise _fail(f"error: invalid value for --id: {id!r} is not a new slug (lowercase "
-                        "letters, digits and single hyphens)", EXIT_USAGE)
+            raise _fail(
+                f"error: invalid value for --id: {id!r} is not a new slug (lowercase "
+                "letters, digits and single hyphens)",
+                EXIT_USAGE,
+            )
     with _errors_to_exit(writes=False):
-        made = new_question(target, question, difficulty=difficulty, topics=topic,
-                            question_id=id)
+        made = new_question(target, question, difficulty=difficulty, topics=topic, question_id=id)
     typer.echo(f"Wrote {made.path} (number {made.number}, id {made.id})")
-    typer.echo("Next: fill in every field (CONTRIBUTING.md says how), then run\n"
-               "  mlops-anki validate --strict   # lists what is still missing\n"
-               "  mlops-anki preview             # see the card as Anki shows it")
+    typer.echo(
+        "Next: fill in every field (CONTRIBUTING.md says how), then run\n"
+        "  mlops-anki validate --strict   # lists what is still missing\n"
+        "  mlops-anki preview             # see the card as Anki shows it"
+    )
 
 
-def _one_deck(decks: "list[Deck]", deck_id: Optional[str]) -> "Deck":
+def _one_deck(decks: list[Deck], deck_id: str | None) -> Deck:
     ids = [d.id for d in decks]
     if deck_id is None and len(decks) == 1:
         return decks[0]
     if deck_id in ids:
         return decks[ids.index(deck_id)]
-    raise _fail(f"error: choose a deck with --deck; known: {', '.join(ids) or 'none'}",
-                EXIT_USAGE)
+    raise _fail(f"error: choose a deck with --deck; known: {', '.join(ids) or 'none'}", EXIT_USAGE)
 
 
-def _check_choice(option: str, values: list[str], known: "Iterable[str]") -> None:
+def _check_choice(option: str, values: list[str], known: Iterable[str]) -> None:
     import difflib
 
     known = list(known)
@@ -447,20 +534,31 @@ def _check_choice(option: str, values: list[str], known: "Iterable[str]") -> Non
         if value not in known:
             close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
             hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
-            raise _fail(f"error: invalid value for {option}: unknown value {value!r}{hint} "
-                        f"known: {', '.join(known)}", EXIT_USAGE)
+            raise _fail(
+                f"error: invalid value for {option}: unknown value {value!r}{hint} "
+                f"known: {', '.join(known)}",
+                EXIT_USAGE,
+            )
 
 
 @app.command()
 def release(
-    version: Annotated[Optional[str], typer.Argument(
-        metavar="VERSION", help="The new version, MAJOR.MINOR.PATCH (optional with "
-                                "--dry-run).")] = None,
+    version: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="VERSION", help="The new version, MAJOR.MINOR.PATCH (optional with --dry-run)."
+        ),
+    ] = None,
     decks: DecksOption = None,
-    deck: Annotated[Optional[str], typer.Option(
-        "--deck", metavar="ID", help="The deck to release, when the folder holds several.")] = None,
-    dry_run: Annotated[bool, typer.Option(
-        "--dry-run", help="Print the changelog entry and write nothing.")] = False,
+    deck: Annotated[
+        str | None,
+        typer.Option(
+            "--deck", metavar="ID", help="The deck to release, when the folder holds several."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the changelog entry and write nothing.")
+    ] = False,
 ) -> None:
     """Record a release: write <deck>/release.yaml and prepend an entry to <deck>/CHANGELOG.md.
 
@@ -474,14 +572,14 @@ def release(
     from .release import plan_release, write_release
 
     if version is None and not dry_run:
-        raise _fail("error: give the new VERSION (or --dry-run to see what changed)",
-                    EXIT_USAGE)
+        raise _fail("error: give the new VERSION (or --dry-run to see what changed)", EXIT_USAGE)
     folder = _decks_dir(decks, writes_corpus=not dry_run)
     with _errors_to_exit(writes=not dry_run):
         plan = plan_release(folder, version, deck_id=deck)
         if not plan.has_changes:
-            typer.echo(f"No changes since version {plan.previous.version} "
-                       f"({plan.previous.released}).")
+            typer.echo(
+                f"No changes since version {plan.previous.version} ({plan.previous.released})."
+            )
             if dry_run:
                 return
         typer.echo(plan.changelog_entry(), nl=False)
@@ -489,8 +587,9 @@ def release(
             return
         written = write_release(plan)
     typer.echo(f"\nWrote {', '.join(str(p) for p in written)}.")
-    typer.echo(f"Next: commit them, then `mlops-anki build` writes "
-               f"{plan.deck.id}-{plan.version}.apkg.")
+    typer.echo(
+        f"Next: commit them, then `mlops-anki build` writes {plan.deck.id}-{plan.version}.apkg."
+    )
 
 
 def main() -> None:

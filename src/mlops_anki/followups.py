@@ -25,21 +25,34 @@ FOLLOW_UP_NOTETYPE_ID = 1_796_031_529
 
 FOLLOW_UP_NOTETYPE_NAME = "MLOps Interview Follow-up (mlops-anki v1)"
 
-FOLLOW_UP_FIELDS = ("Question", "Answer", "ParentNumber", "ParentQuestion", "ParentKeyPoints",
-                    "ParentId", "Difficulty", "Topics", "Id", "Extra")
+FOLLOW_UP_FIELDS = (
+    "Question",
+    "Answer",
+    "ParentNumber",
+    "ParentQuestion",
+    "ParentKeyPoints",
+    "ParentId",
+    "Difficulty",
+    "Topics",
+    "Id",
+    "Extra",
+)
 """Frozen field list, in order: the follow-up's question and answer, its parent question
 (number, text, key points shown folded for context, id), the parent's difficulty and topics,
 the follow-up's own id, and a spare Extra, left empty."""
 
 FOLLOW_UP_SECTIONS = {
-    "question": ("Question",), "answer": ("Answer",),
+    "question": ("Question",),
+    "answer": ("Answer",),
     "parent": ("ParentNumber", "ParentQuestion", "ParentKeyPoints", "ParentId"),
     "metadata": ("Difficulty", "Topics", "Id", "Extra"),
 }
 """The parts of a follow-up note a changelog names, as groups of FOLLOW_UP_FIELDS."""
 
-FOLLOW_UP_SECTION_INDEXES = {name: tuple(FOLLOW_UP_FIELDS.index(f) for f in fields)
-                             for name, fields in FOLLOW_UP_SECTIONS.items()}
+FOLLOW_UP_SECTION_INDEXES = {
+    name: tuple(FOLLOW_UP_FIELDS.index(f) for f in fields)
+    for name, fields in FOLLOW_UP_SECTIONS.items()
+}
 
 FOLLOW_UP_TEMPLATE_NAME = "Recall"
 """Frozen name of the only card template."""
@@ -58,21 +71,31 @@ FOLLOW_UP_TAG = "card::follow-up"
 that studying or suspending them all is one search."""
 
 # The main card's style.css and code.css come first, so both note types look alike.
-_TEMPLATE_FILES = ("followup-front.html", "followup-back.html", "style.css", "code.css",
-                   "followup.css")
+_TEMPLATE_FILES = (
+    "followup-front.html",
+    "followup-back.html",
+    "style.css",
+    "code.css",
+    "followup.css",
+)
 
-_PARENT = {name: FIELDS.index(name) for name in ("Question", "KeyPoints", "Difficulty",
-                                                 "Topics", "Number", "Id")}
+_PARENT = {
+    name: FIELDS.index(name)
+    for name in ("Question", "KeyPoints", "Difficulty", "Topics", "Number", "Id")
+}
 
 
 def follow_up_note_type() -> NoteType:
     """The current follow-up note type, read from the packaged template files."""
     css = "\n".join(notetype.template_file(name) for name in _TEMPLATE_FILES[2:])
     return NoteType(
-        id=FOLLOW_UP_NOTETYPE_ID, name=FOLLOW_UP_NOTETYPE_NAME, fields=FOLLOW_UP_FIELDS,
+        id=FOLLOW_UP_NOTETYPE_ID,
+        name=FOLLOW_UP_NOTETYPE_NAME,
+        fields=FOLLOW_UP_FIELDS,
         template_name=FOLLOW_UP_TEMPLATE_NAME,
         front=notetype.template_file("followup-front.html"),
-        back=notetype.template_file("followup-back.html"), css=css,
+        back=notetype.template_file("followup-back.html"),
+        css=css,
         mod=FOLLOW_UP_NOTETYPE_MOD,
     )
 
@@ -90,8 +113,7 @@ def follow_up_tag(tag_prefix: str) -> str:
     return f"{tag_prefix}::{FOLLOW_UP_TAG}"
 
 
-def follow_up_fields(f: FollowUp, parent_fields: Sequence[str],
-                     renderer: Renderer) -> list[str]:
+def follow_up_fields(f: FollowUp, parent_fields: Sequence[str], renderer: Renderer) -> list[str]:
     """The HTML of each field of follow-up ``f``'s note, in FOLLOW_UP_FIELDS order.
 
     ``parent_fields`` is the parent question's rendered main note (FIELDS order): the parent's
@@ -116,8 +138,9 @@ Rendered = tuple[list[str], list[list[str]]]
 """A question's main note fields, and the fields of each of its follow-up notes."""
 
 
-def render_question(deck: Deck, q: Question, renderer: Renderer, *,
-                    follow_ups: bool = True) -> Rendered:
+def render_question(
+    deck: Deck, q: Question, renderer: Renderer, *, follow_ups: bool = True
+) -> Rendered:
     """``q``'s main note fields with, when ``follow_ups``, each follow-up note's fields."""
     fields = note_fields(deck, q, renderer)
     if not follow_ups:

@@ -24,8 +24,16 @@ def question_rows(decks: Iterable[Deck], matches: Any = None) -> list[dict[str, 
     for deck in decks:
         for q in sorted(deck.questions, key=lambda q: q.number):
             if matches is None or matches(q):
-                rows.append({"deck": deck.id, "number": q.number, "difficulty": q.difficulty,
-                             "topics": list(q.topics), "id": q.id, "question": q.question})
+                rows.append(
+                    {
+                        "deck": deck.id,
+                        "number": q.number,
+                        "difficulty": q.difficulty,
+                        "topics": list(q.topics),
+                        "id": q.id,
+                        "question": q.question,
+                    }
+                )
     return rows
 
 
@@ -38,7 +46,9 @@ def deck_stats(deck: Deck) -> dict[str, Any]:
         return dict(sorted(counter.items(), key=lambda kv: (-kv[1], kv[0])))
 
     return {
-        "deck": deck.id, "name": deck.name, "questions": len(qs),
+        "deck": deck.id,
+        "name": deck.name,
+        "questions": len(qs),
         "with_code": sum(bool(q.code) for q in qs),
         "explanation_words_mean": sum(len(q.explanation.split()) for q in qs) // max(len(qs), 1),
         "follow_ups": sum(len(q.follow_ups) for q in qs),
@@ -59,6 +69,7 @@ def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([";".join(v) if isinstance(v, list) else v
-                         for v in (row[c] for c in columns)])
+        writer.writerow(
+            [";".join(v) if isinstance(v, list) else v for v in (row[c] for c in columns)]
+        )
     return out.getvalue()

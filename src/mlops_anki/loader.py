@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import Problem, Severity
-from .model import Deck, FollowUp, Question, Snippet
 from .manifest import MANIFEST_FILE
+from .model import Deck, FollowUp, Question, Snippet
 from .schema import DECK, MANIFEST, QUESTION, Record, label
 from .yamlsource import Document, read_yaml
 
@@ -54,6 +54,7 @@ def find_deck_dirs(root: Path) -> list[Path]:
 
     A folder with a deck.yaml or a questions/ folder is a deck (so a lost deck.yaml is
     reported, not silently skipped)."""
+
     def is_deck(folder: Path) -> bool:
         try:
             return (folder / DECK_FILE).is_file() or (folder / QUESTIONS_DIR).is_dir()
@@ -70,8 +71,7 @@ def _listing(folder: Path, problems: list[Problem]) -> list[Path] | None:
     try:
         return sorted(folder.iterdir())
     except OSError as exc:
-        problems.append(Problem(folder, 0, 0, f"cannot list the folder: "
-                                              f"{exc.strerror or exc}"))
+        problems.append(Problem(folder, 0, 0, f"cannot list the folder: {exc.strerror or exc}"))
         return None
 
 
@@ -80,18 +80,23 @@ def load_corpus(root: Path) -> Corpus:
     corpus = Corpus(root=root)
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
-        corpus.problems.append(Problem(root, 0, 0, f"decks folder {what}; expected a folder "
-                                                   f"holding <deck>/{DECK_FILE}"))
+        corpus.problems.append(
+            Problem(
+                root, 0, 0, f"decks folder {what}; expected a folder holding <deck>/{DECK_FILE}"
+            )
+        )
         return corpus
     try:
         deck_dirs = find_deck_dirs(root)
     except OSError as exc:
-        corpus.problems.append(Problem(root, 0, 0, f"cannot list the decks folder: "
-                                                   f"{exc.strerror or exc}"))
+        corpus.problems.append(
+            Problem(root, 0, 0, f"cannot list the decks folder: {exc.strerror or exc}")
+        )
         return corpus
     if not deck_dirs:
-        corpus.problems.append(Problem(root, 0, 0, f"no deck found; expected {DECK_FILE} here "
-                                                   f"or in a sub-folder"))
+        corpus.problems.append(
+            Problem(root, 0, 0, f"no deck found; expected {DECK_FILE} here or in a sub-folder")
+        )
     for deck_dir in deck_dirs:
         try:
             deck = _load_deck(deck_dir, corpus.problems)
@@ -113,8 +118,11 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
     broken_ids: set[str | None] = set()
     qdir = deck_dir / QUESTIONS_DIR
     if not qdir.is_dir():
-        problems.append(Problem(qdir, 0, 0, "questions folder is missing; expected "
-                                            "one YAML file per question in it"))
+        problems.append(
+            Problem(
+                qdir, 0, 0, "questions folder is missing; expected one YAML file per question in it"
+            )
+        )
     else:
         entries = _listing(qdir, problems)
         if entries is None:
@@ -122,7 +130,8 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
         for path in entries or ():
             # Any other spelling of the suffix (.yml, .YAML) would be skipped silently.
             if (path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml") or (
-                    path.suffix == ".yaml" and not path.is_file()):
+                path.suffix == ".yaml" and not path.is_file()
+            ):
                 problems.append(Problem(path, 0, 0, "expected a regular file named *.yaml"))
             if path.suffix != ".yaml" or not path.is_file():
                 continue
@@ -133,40 +142,76 @@ def _load_deck(deck_dir: Path, problems: list[Problem]) -> Deck | None:
                 broken_ids.add(_declared_id(qdoc))
     manifest = None
     if (deck_dir / OLD_LOCK_FILE).exists():
-        problems.append(Problem(deck_dir / OLD_LOCK_FILE, 0, 0, (
-            f"{OLD_LOCK_FILE} is replaced by {MANIFEST_FILE}; record a release with "
-            "`mlops-anki release VERSION`, then delete this file")))
+        problems.append(
+            Problem(
+                deck_dir / OLD_LOCK_FILE,
+                0,
+                0,
+                (
+                    f"{OLD_LOCK_FILE} is replaced by {MANIFEST_FILE}; record a release with "
+                    "`mlops-anki release VERSION`, then delete this file"
+                ),
+            )
+        )
     if (deck_dir / MANIFEST_FILE).exists() or (deck_dir / MANIFEST_FILE).is_symlink():
-        manifest = _read_checked(deck_dir / MANIFEST_FILE, MANIFEST, deck_dir, problems,
-                                 machine_written=True)
+        manifest = _read_checked(
+            deck_dir / MANIFEST_FILE, MANIFEST, deck_dir, problems, machine_written=True
+        )
         if manifest is None:
             return None  # without a readable manifest, released ids cannot be protected
     if doc is None:
         return None
     data = doc.data
     return Deck(
-        id=data["id"], name=data["name"].strip(), description=data.get("description") or "",
-        tag_prefix=data["tag_prefix"], difficulties=tuple(data["difficulties"]),
-        topics=dict(data["topics"]), path=deck_path, doc=doc,
-        questions=tuple(questions), manifest_doc=manifest,
-        broken_ids=None if None in broken_ids else frozenset(broken_ids),
+        id=data["id"],
+        name=data["name"].strip(),
+        description=data.get("description") or "",
+        tag_prefix=data["tag_prefix"],
+        difficulties=tuple(data["difficulties"]),
+        topics=dict(data["topics"]),
+        path=deck_path,
+        doc=doc,
+        questions=tuple(questions),
+        manifest_doc=manifest,
+        broken_ids=None
+        if None in broken_ids
+        else frozenset(i for i in broken_ids if i is not None),
     )
 
 
-def _read_checked(path: Path, record: Record, deck_dir: Path, problems: list[Problem],
-                  *, machine_written: bool = False) -> Document | None:
+def _read_checked(
+    path: Path,
+    record: Record,
+    deck_dir: Path,
+    problems: list[Problem],
+    *,
+    machine_written: bool = False,
+) -> Document | None:
     """Read ``path`` and check its shape; return the document only if it is fully usable."""
     doc = _read_parsed(path, record, deck_dir, problems, machine_written=machine_written)
     return doc if doc is not None and _shape_ok(doc, record, problems) else None
 
 
-def _read_parsed(path: Path, record: Record, deck_dir: Path, problems: list[Problem],
-                 *, machine_written: bool = False) -> Document | None:
+def _read_parsed(
+    path: Path,
+    record: Record,
+    deck_dir: Path,
+    problems: list[Problem],
+    *,
+    machine_written: bool = False,
+) -> Document | None:
     """Read and parse ``path``; the document if it parsed without problems (shape unchecked)."""
     if path.exists() and not _inside(path, deck_dir):
-        problems.append(Problem(path, 0, 0, "file is reached through a symlink that leads "
-                                            f"outside the deck folder {deck_dir}; copy the "
-                                            "file in instead"))
+        problems.append(
+            Problem(
+                path,
+                0,
+                0,
+                "file is reached through a symlink that leads "
+                f"outside the deck folder {deck_dir}; copy the "
+                "file in instead",
+            )
+        )
         return None
     if not path.is_file():
         problems.append(Problem(path, 0, 0, f"file is missing; expected {record.expected}"))
@@ -183,8 +228,9 @@ def _shape_ok(doc: Document, record: Record, problems: list[Problem]) -> bool:
     count = len(problems)
     for key, message, at_key in record.check(doc.data):
         place = label(key[:-1] if at_key else key)
-        problems.append(doc.problem(key, f"{place}: {message}" if place else message,
-                                    at_key=at_key))
+        problems.append(
+            doc.problem(key, f"{place}: {message}" if place else message, at_key=at_key)
+        )
     return len(problems) == count
 
 
@@ -206,18 +252,26 @@ def _inside(path: Path, folder: Path) -> bool:
 def _question(doc: Document) -> Question:
     data: dict[str, Any] = doc.data
     return Question(
-        id=data["id"], number=data["number"], difficulty=data["difficulty"],
-        topics=tuple(data["topics"]), question=data["question"].strip(),
+        id=data["id"],
+        number=data["number"],
+        difficulty=data["difficulty"],
+        topics=tuple(data["topics"]),
+        question=data["question"].strip(),
         key_points=tuple(k.strip() for k in data["key_points"]),
         explanation=data["explanation"],
-        code=tuple(Snippet(language=c["language"], source=c["source"],
-                           caption=(c.get("caption") or "").strip())
-                   for c in data.get("code") or ()),
+        code=tuple(
+            Snippet(
+                language=c["language"], source=c["source"], caption=(c.get("caption") or "").strip()
+            )
+            for c in data.get("code") or ()
+        ),
         mistakes=tuple(m.strip() for m in data["mistakes"]),
-        follow_ups=tuple(FollowUp(question=f["question"].strip(), answer=f["answer"].strip(),
-                                  id=f["id"])
-                         for f in data["follow_ups"]),
+        follow_ups=tuple(
+            FollowUp(question=f["question"].strip(), answer=f["answer"].strip(), id=f["id"])
+            for f in data["follow_ups"]
+        ),
         references=tuple(r.strip() for r in data.get("references") or ()),
         source_label=(data.get("source_label") or "").strip(),
-        path=doc.path, doc=doc,
+        path=doc.path,
+        doc=doc,
     )

@@ -70,8 +70,10 @@ def _note_type_record(data: Mapping[str, Any] | None) -> NoteTypeRecord | None:
 
 
 def _note_records(data: Mapping[str, Any] | None) -> dict[str, NoteRecord]:
-    return {key: NoteRecord(v["mod"], v["fingerprint"], dict(v["sections"]))
-            for key, v in (data or {}).items()}
+    return {
+        key: NoteRecord(v["mod"], v["fingerprint"], dict(v["sections"]))
+        for key, v in (data or {}).items()
+    }
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class Manifest:
     def from_data(cls, data: Mapping[str, Any]) -> Manifest:
         """Build from a document already checked against ``schema.MANIFEST``."""
         return cls(
-            version=data["version"], released=data["released"],
+            version=data["version"],
+            released=data["released"],
             note_type=_note_type_record(data["note_type"]),
             notes=_note_records(data.get("notes")),
             retired=dict(data.get("retired") or {}),
@@ -137,25 +140,37 @@ class Manifest:
             lines += _note_lines("follow_ups", self.follow_ups)
         if self.retired:
             lines.append("retired:\n")
-            lines += [f"  {key}: {json.dumps(reason, ensure_ascii=False)}\n"
-                      for key, reason in self.retired.items()]
+            lines += [
+                f"  {key}: {json.dumps(reason, ensure_ascii=False)}\n"
+                for key, reason in self.retired.items()
+            ]
         return "".join(lines)
 
 
 def _note_type_lines(name: str, nt: NoteTypeRecord) -> list[str]:
-    return [f"{name}:\n", f"  id: {nt.id}\n", f"  fields: [{', '.join(nt.fields)}]\n",
-            f"  fingerprint: {json.dumps(nt.fingerprint)}\n", f"  mod: {nt.mod}\n"]
+    return [
+        f"{name}:\n",
+        f"  id: {nt.id}\n",
+        f"  fields: [{', '.join(nt.fields)}]\n",
+        f"  fingerprint: {json.dumps(nt.fingerprint)}\n",
+        f"  mod: {nt.mod}\n",
+    ]
 
 
 def _note_lines(name: str, notes: Mapping[str, NoteRecord]) -> list[str]:
     # One block per note, so that a release's diff shows which notes and sections changed.
     lines = [f"{name}:" + (" {}\n" if not notes else "\n")]
     for key, note in notes.items():
-        lines += [f"  {key}:\n", f"    mod: {note.mod}\n",
-                  f"    fingerprint: {json.dumps(note.fingerprint)}\n", "    sections:\n"]
+        lines += [
+            f"  {key}:\n",
+            f"    mod: {note.mod}\n",
+            f"    fingerprint: {json.dumps(note.fingerprint)}\n",
+            "    sections:\n",
+        ]
         # Quoted: a digest such as 70301270 or 1e51 would otherwise be read as a number.
-        lines += [f"      {section}: {json.dumps(digest)}\n"
-                  for section, digest in note.sections.items()]
+        lines += [
+            f"      {section}: {json.dumps(digest)}\n" for section, digest in note.sections.items()
+        ]
     return lines
 
 
@@ -168,8 +183,12 @@ def _digest(parts: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-def fingerprint_note(note_type_id: int, fields: Sequence[str], tags: Sequence[str],
-                     sections: Mapping[str, Sequence[int]]) -> NoteRecord:
+def fingerprint_note(
+    note_type_id: int,
+    fields: Sequence[str],
+    tags: Sequence[str],
+    sections: Mapping[str, Sequence[int]],
+) -> NoteRecord:
     """Fingerprint of a note as Anki stores it, with ``mod`` left 0 for the caller to set.
 
     What counts is exactly what an import compares and replaces: the note type id, the HTML
@@ -178,8 +197,10 @@ def fingerprint_note(note_type_id: int, fields: Sequence[str], tags: Sequence[st
     ``sections`` names groups of field indexes; tags form a section of their own.
     """
     fingerprint = _digest([str(note_type_id), *fields, "\x1f".join(tags)])[:FINGERPRINT_HEX]
-    digests = {name: _digest(fields[i] for i in indexes)[:SECTION_HEX]
-               for name, indexes in sections.items()}
+    digests = {
+        name: _digest(fields[i] for i in indexes)[:SECTION_HEX]
+        for name, indexes in sections.items()
+    }
     digests["tags"] = _digest(tags)[:SECTION_HEX]
     return NoteRecord(0, fingerprint, digests)
 

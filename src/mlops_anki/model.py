@@ -85,8 +85,7 @@ class Deck:
     @property
     def shipped_follow_ups(self) -> tuple[str, ...]:
         """Follow-up keys ``<question id>/<follow-up id>`` recorded as released, in order."""
-        return (tuple(self.manifest_doc.data.get("follow_ups") or ())
-                if self.manifest_doc else ())
+        return tuple(self.manifest_doc.data.get("follow_ups") or ()) if self.manifest_doc else ()
 
     @property
     def retired(self) -> dict[str, str]:

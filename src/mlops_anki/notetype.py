@@ -23,19 +23,37 @@ NOTETYPE_ID = 1_742_913_058
 
 NOTETYPE_NAME = "MLOps Interview Question (mlops-anki v1)"
 
-FIELDS = ("Question", "KeyPoints", "Explanation", "Code", "Mistakes", "FollowUps",
-          "References", "Difficulty", "Topics", "Number", "Id", "Extra")
+FIELDS = (
+    "Question",
+    "KeyPoints",
+    "Explanation",
+    "Code",
+    "Mistakes",
+    "FollowUps",
+    "References",
+    "Difficulty",
+    "Topics",
+    "Number",
+    "Id",
+    "Extra",
+)
 """Frozen field list, in order. Extra is a spare, left empty, for a future need."""
 
 SECTIONS = {
-    "question": ("Question",), "key-points": ("KeyPoints",), "explanation": ("Explanation",),
-    "code": ("Code",), "mistakes": ("Mistakes",), "follow-ups": ("FollowUps",),
-    "references": ("References",), "metadata": ("Difficulty", "Topics", "Number", "Id", "Extra"),
+    "question": ("Question",),
+    "key-points": ("KeyPoints",),
+    "explanation": ("Explanation",),
+    "code": ("Code",),
+    "mistakes": ("Mistakes",),
+    "follow-ups": ("FollowUps",),
+    "references": ("References",),
+    "metadata": ("Difficulty", "Topics", "Number", "Id", "Extra"),
 }
 """The parts of a note a changelog names, as groups of FIELDS."""
 
-SECTION_INDEXES = {name: tuple(FIELDS.index(f) for f in fields)
-                   for name, fields in SECTIONS.items()}
+SECTION_INDEXES = {
+    name: tuple(FIELDS.index(f) for f in fields) for name, fields in SECTIONS.items()
+}
 
 TEMPLATE_NAME = "Recall"
 """Frozen name of the only card template."""
@@ -78,9 +96,14 @@ class NoteType:
 def note_type() -> NoteType:
     """The current note type, read from the packaged template files."""
     return NoteType(
-        id=NOTETYPE_ID, name=NOTETYPE_NAME, fields=FIELDS, template_name=TEMPLATE_NAME,
-        front=_template("front.html"), back=_template("back.html"),
-        css=_template("style.css") + "\n" + _template("code.css"), mod=NOTETYPE_MOD,
+        id=NOTETYPE_ID,
+        name=NOTETYPE_NAME,
+        fields=FIELDS,
+        template_name=TEMPLATE_NAME,
+        front=_template("front.html"),
+        back=_template("back.html"),
+        css=_template("style.css") + "\n" + _template("code.css"),
+        mod=NOTETYPE_MOD,
     )
 
 
@@ -95,6 +118,7 @@ def fingerprint() -> str:
 def note_fields(deck: Deck, q: Question, renderer: Renderer) -> list[str]:
     """The HTML of each field of ``q``'s note, in FIELDS order, made inert to Anki's own
     markup (sound and TTS tags, LaTeX, MathJax: see ``inert.py``)."""
+
     def bullets(items: tuple[str, ...]) -> str:
         if not items:
             return ""
@@ -103,14 +127,20 @@ def note_fields(deck: Deck, q: Question, renderer: Renderer) -> list[str]:
     code = "".join(
         '<figure class="snippet">'
         + (f"<figcaption>{renderer.inline(s.caption)}</figcaption>" if s.caption else "")
-        + renderer.code(s.language, s.source) + "</figure>"
+        + renderer.code(s.language, s.source)
+        + "</figure>"
         for s in q.code
     )
     follow_ups = ""
     if q.follow_ups:
-        follow_ups = "<dl>" + "".join(
-            f"<dt>{renderer.inline(f.question)}</dt><dd>{renderer.inline(f.answer)}</dd>"
-            for f in q.follow_ups) + "</dl>"
+        follow_ups = (
+            "<dl>"
+            + "".join(
+                f"<dt>{renderer.inline(f.question)}</dt><dd>{renderer.inline(f.answer)}</dd>"
+                for f in q.follow_ups
+            )
+            + "</dl>"
+        )
     values = {
         "Question": renderer.inline(q.question),
         "KeyPoints": bullets(q.key_points),

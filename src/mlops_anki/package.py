@@ -60,9 +60,12 @@ def deck_id_for(name: str) -> int:
 
 def _genanki_model(nt: NoteType) -> genanki.Model:
     return genanki.Model(
-        nt.id, nt.name, fields=[{"name": f} for f in nt.fields],
+        nt.id,
+        nt.name,
+        fields=[{"name": f} for f in nt.fields],
         templates=[{"name": nt.template_name, "qfmt": nt.front, "afmt": nt.back}],
-        css=nt.css, sort_field_index=0,
+        css=nt.css,
+        sort_field_index=0,
     )
 
 
@@ -132,8 +135,15 @@ def _process_exists(pid: int) -> bool:
     return True
 
 
-def write_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str,
-                  description: str, notes: list[NoteData], id_base: int) -> int:
+def write_package(
+    target: Path,
+    *,
+    note_types: Sequence[NoteType],
+    top_deck: str,
+    description: str,
+    notes: list[NoteData],
+    id_base: int,
+) -> int:
     """Write ``notes`` to ``target`` atomically and return the file size in bytes.
 
     Each note belongs to one of ``note_types`` (by ``NoteData.note_type_id``); a note type no
@@ -141,12 +151,25 @@ def write_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str
     input gives equal ids. Raises BuildError (and leaves any existing ``target`` untouched)
     when writing fails.
     """
-    return stage_package(target, note_types=note_types, top_deck=top_deck,
-                         description=description, notes=notes, id_base=id_base).commit()
+    return stage_package(
+        target,
+        note_types=note_types,
+        top_deck=top_deck,
+        description=description,
+        notes=notes,
+        id_base=id_base,
+    ).commit()
 
 
-def stage_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str,
-                  description: str, notes: list[NoteData], id_base: int) -> StagedPackage:
+def stage_package(
+    target: Path,
+    *,
+    note_types: Sequence[NoteType],
+    top_deck: str,
+    description: str,
+    notes: list[NoteData],
+    id_base: int,
+) -> StagedPackage:
     """Write ``notes`` to a temporary file beside ``target``; ``commit()`` puts it in place.
 
     Each note belongs to one of ``note_types`` (by ``NoteData.note_type_id``); a note type no
@@ -158,9 +181,15 @@ def stage_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str
     for note in notes:
         if note.deck_name not in decks:
             decks[note.deck_name] = genanki.Deck(deck_id_for(note.deck_name), note.deck_name)
-        decks[note.deck_name].add_note(genanki.Note(
-            model=models[note.note_type_id], fields=note.fields, guid=note.guid,
-            tags=note.tags, due=note.due))
+        decks[note.deck_name].add_note(
+            genanki.Note(
+                model=models[note.note_type_id],
+                fields=note.fields,
+                guid=note.guid,
+                tags=note.tags,
+                due=note.due,
+            )
+        )
     used = {note.note_type_id for note in notes}
     model_mods = {nt.id: nt.mod for nt in note_types if nt.id in used}
 
@@ -185,8 +214,13 @@ def stage_package(target: Path, *, note_types: Sequence[NoteType], top_deck: str
         raise BuildError(f"genanki rejected the rendered HTML for {target}: {exc}") from exc
 
 
-def _write_collection(db_path: Path, decks: list[genanki.Deck], model_mods: dict[int, int],
-                      notes: list[NoteData], id_base: int) -> None:
+def _write_collection(
+    db_path: Path,
+    decks: list[genanki.Deck],
+    model_mods: dict[int, int],
+    notes: list[NoteData],
+    id_base: int,
+) -> None:
     conn = sqlite3.connect(db_path)
     try:
         cursor = conn.cursor()
@@ -198,10 +232,12 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model_mods: dict
         # Anki's schema has no index on notes.guid, so one UPDATE per note would scan the
         # table each time (quadratic); join against a keyed temporary table instead.
         cursor.execute("CREATE TEMP TABLE note_mod (guid TEXT PRIMARY KEY, mod INTEGER)")
-        cursor.executemany("INSERT INTO temp.note_mod VALUES (?, ?)",
-                           ((note.guid, note.mod) for note in notes))
-        cursor.execute("UPDATE notes SET mod = (SELECT mod FROM temp.note_mod AS m "
-                       "WHERE m.guid = notes.guid)")
+        cursor.executemany(
+            "INSERT INTO temp.note_mod VALUES (?, ?)", ((note.guid, note.mod) for note in notes)
+        )
+        cursor.execute(
+            "UPDATE notes SET mod = (SELECT mod FROM temp.note_mod AS m WHERE m.guid = notes.guid)"
+        )
         cursor.execute("UPDATE cards SET mod = (SELECT mod FROM notes WHERE notes.id = cards.nid)")
         cursor.execute("DROP TABLE temp.note_mod")
         (models_json,) = cursor.execute("SELECT models FROM col").fetchone()
@@ -217,8 +253,9 @@ def _write_collection(db_path: Path, decks: list[genanki.Deck], model_mods: dict
 def _temporary(target: Path) -> Path:
     """A new empty file beside ``target``: ``.<name>.<pid>.<random>.tmp``. The process id
     lets a later build tell a killed build's leftovers from a running build's files."""
-    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.{os.getpid()}.",
-                                suffix=".tmp")
+    fd, name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.{os.getpid()}.", suffix=".tmp"
+    )
     os.close(fd)
     return Path(name)
 

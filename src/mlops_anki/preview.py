@@ -51,7 +51,7 @@ def render_template(template: str, fields: Mapping[str, str], *, front_side: str
     pos = 0
     for match in _TAG.finditer(template):
         if showing:
-            out.append(template[pos:match.start()])
+            out.append(template[pos : match.start()])
         pos = match.end()
         kind, name = match.group(1), match.group(2)
         if kind == "/":
@@ -62,11 +62,14 @@ def render_template(template: str, fields: Mapping[str, str], *, front_side: str
         if name == "FrontSide" and not kind:
             value = front_side
         elif ":" in name:
-            raise TemplateError(f"{match.group(0)}: field filters are not supported by the "
-                                "preview; expected a plain field name")
+            raise TemplateError(
+                f"{match.group(0)}: field filters are not supported by the "
+                "preview; expected a plain field name"
+            )
         elif name not in fields:
-            raise TemplateError(f"{match.group(0)}: unknown field; expected one of "
-                                f"{', '.join(fields)}")
+            raise TemplateError(
+                f"{match.group(0)}: unknown field; expected one of {', '.join(fields)}"
+            )
         else:
             value = fields[name]
         if kind:
@@ -87,14 +90,17 @@ def body_classes(*, night: bool = False, mobile: bool = False) -> str:
     return "card card1" + (" nightMode" if night else "") + (" mobile" if mobile else "")
 
 
-def card_document(html: str, css: str, *, night: bool = False, mobile: bool = False,
-                  title: str = "card") -> str:
+def card_document(
+    html: str, css: str, *, night: bool = False, mobile: bool = False, title: str = "card"
+) -> str:
     """One rendered card face as a standalone page, laid out the way Anki's reviewer does:
     the note type's CSS in a ``<style>``, the face inside ``<body class="card card1 ...">``."""
-    return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-            f"<title>{escape(title)}</title><style>{css}</style></head>"
-            f"<body class=\"{body_classes(night=night, mobile=mobile)}\">{html}</body></html>\n")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{css}</style></head>"
+        f'<body class="{body_classes(night=night, mobile=mobile)}">{html}</body></html>\n'
+    )
 
 
 @dataclass(frozen=True)
@@ -112,11 +118,13 @@ class CardPreview:
     def anchor(self) -> str:
         """A unique id for the card in the gallery."""
         return f"{self.deck.id}-{self.question.id}" + (
-            f"--{self.follow_up.id}" if self.follow_up else "")
+            f"--{self.follow_up.id}" if self.follow_up else ""
+        )
 
 
-def render_cards(corpus: Corpus, *, nt: NoteType | None = None,
-                 follow_up_nt: NoteType | None = None) -> list[CardPreview]:
+def render_cards(
+    corpus: Corpus, *, nt: NoteType | None = None, follow_up_nt: NoteType | None = None
+) -> list[CardPreview]:
     """Render every card of ``corpus``, deck by deck, in new-card order: each question's
     card, then its follow-up cards."""
     nt = nt or note_type()
@@ -127,16 +135,20 @@ def render_cards(corpus: Corpus, *, nt: NoteType | None = None,
         for q in sorted(deck.questions, key=lambda q: q.number):
             main, follow_ups = render_question(deck, q, renderer)
             cards.append(_card(deck, q, nt, dict(zip(FIELDS, main))))
-            cards += [_card(deck, q, fu_nt, dict(zip(FOLLOW_UP_FIELDS, fields)), f)
-                      for f, fields in zip(q.follow_ups, follow_ups)]
+            cards += [
+                _card(deck, q, fu_nt, dict(zip(FOLLOW_UP_FIELDS, fields)), f)
+                for f, fields in zip(q.follow_ups, follow_ups)
+            ]
     return cards
 
 
-def _card(deck: Deck, q: Question, nt: NoteType, fields: dict[str, str],
-          follow_up: FollowUp | None = None) -> CardPreview:
+def _card(
+    deck: Deck, q: Question, nt: NoteType, fields: dict[str, str], follow_up: FollowUp | None = None
+) -> CardPreview:
     front = render_template(nt.front, fields)
-    return CardPreview(deck, q, front, render_template(nt.back, fields, front_side=front),
-                       follow_up)
+    return CardPreview(
+        deck, q, front, render_template(nt.back, fields, front_side=front), follow_up
+    )
 
 
 @dataclass(frozen=True)
@@ -184,8 +196,9 @@ def gallery_html(cards: list[CardPreview], css: str, follow_up_css: str = "") ->
     sections) and, for each card, its front and back in containers that carry Anki's body
     classes. ``follow_up_css`` is the follow-up note type's CSS; since it holds the main
     CSS too, only its own rules are added to the page."""
-    extra_css = follow_up_css.replace(css, "", 1) if follow_up_css.startswith(css) else (
-        follow_up_css)
+    extra_css = (
+        follow_up_css.replace(css, "", 1) if follow_up_css.startswith(css) else (follow_up_css)
+    )
     decks = list({card.deck.id: card.deck for card in cards}.values())
     difficulties = list(dict.fromkeys(d for deck in decks for d in deck.difficulties))
     topics = sorted({t for deck in decks for t in deck.topics})
@@ -224,14 +237,17 @@ def _entry(card: CardPreview) -> str:
     faces = "".join(
         f'<figure class="g-face"><figcaption>{label}</figcaption>'
         f'<div class="{body_classes()}">{html}</div></figure>'
-        for label, html in (("Front", card.front), ("Back", card.back)))
+        for label, html in (("Front", card.front), ("Back", card.back))
+    )
     anchor = escape(card.anchor)
     title = escape(q.id) if f is None else f"{escape(q.id)} follow-up {escape(f.id)}"
-    return (f'<article class="g-entry" id="{anchor}" data-kind="{"main" if f is None else "follow-up"}" '
-            f'data-difficulty="{escape(q.difficulty)}" data-topics="{escape(" ".join(q.topics))}">'
-            f'<h2 class="g-entry-title"><a href="#{anchor}">'
-            f'#{q.number}</a> {title} <small>{escape(deck.name)}</small></h2>'
-            f'<div class="g-faces">{faces}</div></article>')
+    return (
+        f'<article class="g-entry" id="{anchor}" data-kind="{"main" if f is None else "follow-up"}" '
+        f'data-difficulty="{escape(q.difficulty)}" data-topics="{escape(" ".join(q.topics))}">'
+        f'<h2 class="g-entry-title"><a href="#{anchor}">'
+        f"#{q.number}</a> {title} <small>{escape(deck.name)}</small></h2>"
+        f'<div class="g-faces">{faces}</div></article>'
+    )
 
 
 _GALLERY_CSS = f"""

@@ -77,9 +77,16 @@ class ReleasePlan:
     @property
     def has_changes(self) -> bool:
         """True when the corpus differs from the last release in anything learners get."""
-        return bool(self.added or self.changed or self.retired or self.added_follow_ups
-                    or self.changed_follow_ups or self.retired_follow_ups
-                    or self.design_changed or self.schema_changed)
+        return bool(
+            self.added
+            or self.changed
+            or self.retired
+            or self.added_follow_ups
+            or self.changed_follow_ups
+            or self.retired_follow_ups
+            or self.design_changed
+            or self.schema_changed
+        )
 
     def changelog_entry(self) -> str:
         """The Markdown entry for CHANGELOG.md, generated from the difference to the last
@@ -88,36 +95,71 @@ class ReleasePlan:
         mains = [n for n in self.notes if n.follow_up is None]
         follow_ups = len(self.notes) - len(mains)
         counts = Counter(n.question.difficulty for n in mains)
-        per = ", ".join(f"{counts[d]} {d.replace('-', ' ').title()}"
-                        for d in self.deck.difficulties if counts[d])
-        lines = [f"## {title} ({self.date})", "",
-                 f"{len(mains)} questions ({per})"
-                 + (f" and {follow_ups} follow-up cards." if follow_ups else ".")]
+        per = ", ".join(
+            f"{counts[d]} {d.replace('-', ' ').title()}"
+            for d in self.deck.difficulties
+            if counts[d]
+        )
+        lines = [
+            f"## {title} ({self.date})",
+            "",
+            f"{len(mains)} questions ({per})"
+            + (f" and {follow_ups} follow-up cards." if follow_ups else "."),
+        ]
         if self.previous.version:
             added = len(self.added) + len(self.added_follow_ups)
             updated = len(self.changed) + len(self.changed_follow_ups)
-            lines[-1] += (f" Importing it over {self.previous.version} adds {added} "
-                          f"note(s) and updates {updated}.")
+            lines[-1] += (
+                f" Importing it over {self.previous.version} adds {added} "
+                f"note(s) and updates {updated}."
+            )
         else:
             lines[-1] += " The first release recorded in a manifest."
         if self.schema_changed:
-            lines += ["", "**The note type's fields changed: a new major version. Anki cannot "
-                          "update the notes you have; see the README before importing.**"]
+            lines += [
+                "",
+                "**The note type's fields changed: a new major version. Anki cannot "
+                "update the notes you have; see the README before importing.**",
+            ]
         for heading, items in (
             ("Added", [f"- #{q.number} {q.question}" for q in self.added]),
-            ("Changed", [f"- #{c.question.number} {c.question.question} "
-                         f"({', '.join(c.sections)})" for c in self.changed]),
+            (
+                "Changed",
+                [
+                    f"- #{c.question.number} {c.question.question} ({', '.join(c.sections)})"
+                    for c in self.changed
+                ],
+            ),
             ("Retired", [f"- `{key}`: {reason}" for key, reason in self.retired.items()]),
-            ("Follow-up cards added", [f"- #{q.number} follow-up `{f.id}`: {f.question}"
-                                       for q, f in self.added_follow_ups]),
-            ("Follow-up cards changed", [
-                f"- #{c.question.number} follow-up `{c.follow_up.id}`: {c.follow_up.question} "
-                f"({', '.join(c.sections)})" for c in self.changed_follow_ups
-                if c.follow_up is not None]),
-            ("Follow-up cards retired", [f"- `{key}`: {reason}"
-                                         for key, reason in self.retired_follow_ups.items()]),
-            ("Card design", ["- The card templates or CSS changed; Anki applies the new "
-                             "design to every card on import."] if self.design_changed else []),
+            (
+                "Follow-up cards added",
+                [
+                    f"- #{q.number} follow-up `{f.id}`: {f.question}"
+                    for q, f in self.added_follow_ups
+                ],
+            ),
+            (
+                "Follow-up cards changed",
+                [
+                    f"- #{c.question.number} follow-up `{c.follow_up.id}`: {c.follow_up.question} "
+                    f"({', '.join(c.sections)})"
+                    for c in self.changed_follow_ups
+                    if c.follow_up is not None
+                ],
+            ),
+            (
+                "Follow-up cards retired",
+                [f"- `{key}`: {reason}" for key, reason in self.retired_follow_ups.items()],
+            ),
+            (
+                "Card design",
+                [
+                    "- The card templates or CSS changed; Anki applies the new "
+                    "design to every card on import."
+                ]
+                if self.design_changed
+                else [],
+            ),
         ):
             if items:
                 lines += ["", f"### {heading}", "", *items]
@@ -138,13 +180,19 @@ def _pick_deck(decks: list[Deck], deck_id: str | None) -> Deck:
                 return deck
         raise ReleaseError(f"no deck {deck_id!r}; known: {', '.join(d.id for d in decks)}")
     if len(decks) != 1:
-        raise ReleaseError("several decks found; choose one with --deck: "
-                           + ", ".join(d.id for d in decks))
+        raise ReleaseError(
+            "several decks found; choose one with --deck: " + ", ".join(d.id for d in decks)
+        )
     return decks[0]
 
 
-def plan_release(decks_dir: Path, version: str | None = None, *, deck_id: str | None = None,
-                 now: int | None = None) -> ReleasePlan:
+def plan_release(
+    decks_dir: Path,
+    version: str | None = None,
+    *,
+    deck_id: str | None = None,
+    now: int | None = None,
+) -> ReleasePlan:
     """Compare the corpus with its last release and plan release ``version`` of one deck.
 
     ``version`` None plans a dry run that only reports the changes. Raises CorpusError for a
@@ -155,8 +203,9 @@ def plan_release(decks_dir: Path, version: str | None = None, *, deck_id: str | 
     deck = _pick_deck(corpus.decks, deck_id)
     previous = deck.manifest
     when = release_time(now)
-    nt, fu_nt = (dataclasses.replace(t, mod=min(t.mod, when))
-                 for t in (note_type(), follow_up_note_type()))
+    nt, fu_nt = (
+        dataclasses.replace(t, mod=min(t.mod, when)) for t in (note_type(), follow_up_note_type())
+    )
     questions = sorted(deck.questions, key=lambda q: q.number)
     with Workers(1) as workers:
         notes = list(dated_notes(deck, questions, workers.render(deck, questions), when=when))
@@ -166,20 +215,32 @@ def plan_release(decks_dir: Path, version: str | None = None, *, deck_id: str | 
     plan.date = time.strftime("%Y-%m-%d", time.gmtime(when))
     records = {n.key: n.record for n in notes}
     plan.manifest = Manifest(
-        version=plan.version, released=plan.date, note_type=nt_record,
-        notes=_in_release_order(previous.notes, plan.retired,
-                                [n for n in notes if n.follow_up is None], records),
-        retired=dict(previous.retired), follow_up_note_type=fu_record,
-        follow_ups=_in_release_order(previous.follow_ups, plan.retired_follow_ups,
-                                     [n for n in notes if n.follow_up is not None], records))
+        version=plan.version,
+        released=plan.date,
+        note_type=nt_record,
+        notes=_in_release_order(
+            previous.notes, plan.retired, [n for n in notes if n.follow_up is None], records
+        ),
+        retired=dict(previous.retired),
+        follow_up_note_type=fu_record,
+        follow_ups=_in_release_order(
+            previous.follow_ups,
+            plan.retired_follow_ups,
+            [n for n in notes if n.follow_up is not None],
+            records,
+        ),
+    )
     if version is not None:
         _check_version(plan)
     return plan
 
 
-def _in_release_order(released: dict[str, NoteRecord], retired: dict[str, str],
-                      notes: list[BuiltNote], records: dict[str, NoteRecord]
-                      ) -> dict[str, NoteRecord]:
+def _in_release_order(
+    released: dict[str, NoteRecord],
+    retired: dict[str, str],
+    notes: list[BuiltNote],
+    records: dict[str, NoteRecord],
+) -> dict[str, NoteRecord]:
     """Released keys first, in their recorded order (a diff-friendly manifest), then new ones
     in build order; retired keys are left out."""
     order = [key for key in released if key not in retired]
@@ -187,8 +248,13 @@ def _in_release_order(released: dict[str, NoteRecord], retired: dict[str, str],
     return {key: records[key] for key in order}
 
 
-def _compare(deck: Deck, previous: Manifest, notes: list[BuiltNote],
-             nt: NoteTypeRecord, fu_nt: NoteTypeRecord) -> ReleasePlan:
+def _compare(
+    deck: Deck,
+    previous: Manifest,
+    notes: list[BuiltNote],
+    nt: NoteTypeRecord,
+    fu_nt: NoteTypeRecord,
+) -> ReleasePlan:
     plan = ReleasePlan(deck, "", "", previous, previous, notes)
     for note in notes:
         old = previous.record(note.key)
@@ -198,22 +264,29 @@ def _compare(deck: Deck, previous: Manifest, notes: list[BuiltNote],
             else:
                 plan.added_follow_ups.append((note.question, note.follow_up))
         elif old.fingerprint != note.record.fingerprint:
-            sections = tuple(name.replace("-", " ") for name, digest in note.record.sections.items()
-                             if old.sections.get(name) != digest) or ("note type",)
+            sections = tuple(
+                name.replace("-", " ")
+                for name, digest in note.record.sections.items()
+                if old.sections.get(name) != digest
+            ) or ("note type",)
             changed = ChangedQuestion(note.question, sections, note.follow_up)
             (plan.changed if note.follow_up is None else plan.changed_follow_ups).append(changed)
     current = {n.key for n in notes}
-    plan.retired = {key: reason for key, reason in previous.retired.items()
-                    if key in previous.notes and key not in current}
+    plan.retired = {
+        key: reason
+        for key, reason in previous.retired.items()
+        if key in previous.notes and key not in current
+    }
     # Validation has made sure that every released follow-up missing now is retired, on
     # its own or with its question.
     plan.retired_follow_ups = {
         key: previous.retired.get(key) or previous.retired.get(parent_of(key), "")
-        for key in previous.follow_ups if key not in current}
+        for key in previous.follow_ups
+        if key not in current
+    }
     for old_type, new_type in ((previous.note_type, nt), (previous.follow_up_note_type, fu_nt)):
         if old_type is not None:
-            plan.schema_changed |= (old_type.id, old_type.fields) != (new_type.id,
-                                                                      new_type.fields)
+            plan.schema_changed |= (old_type.id, old_type.fields) != (new_type.id, new_type.fields)
             plan.design_changed |= old_type.fingerprint != new_type.fingerprint
     return plan
 
@@ -224,20 +297,33 @@ def _check_version(plan: ReleasePlan) -> None:
         return
     old = _semver(plan.previous.version)
     if new <= old:
-        raise ReleaseError(f"version {plan.version} is not greater than the last release, "
-                           f"{plan.previous.version}")
+        raise ReleaseError(
+            f"version {plan.version} is not greater than the last release, {plan.previous.version}"
+        )
     if not plan.has_changes:
-        raise ReleaseError(f"nothing changed since {plan.previous.version}; there is nothing "
-                           "to release")
+        raise ReleaseError(
+            f"nothing changed since {plan.previous.version}; there is nothing to release"
+        )
     if plan.schema_changed and new[0] == old[0]:
-        raise ReleaseError(f"the note type's fields changed, so learners' notes cannot be "
-                           f"updated: that needs a new major version ({old[0] + 1}.0.0)")
+        raise ReleaseError(
+            f"the note type's fields changed, so learners' notes cannot be "
+            f"updated: that needs a new major version ({old[0] + 1}.0.0)"
+        )
     if (plan.added or plan.added_follow_ups) and new[:2] == old[:2]:
-        what = " and ".join(filter(None, [
-            f"{len(plan.added)} question(s)" if plan.added else "",
-            f"{len(plan.added_follow_ups)} follow-up card(s)" if plan.added_follow_ups else ""]))
-        raise ReleaseError(f"{what} are new: that needs at least a new minor version "
-                           f"({old[0]}.{old[1] + 1}.0)")
+        what = " and ".join(
+            filter(
+                None,
+                [
+                    f"{len(plan.added)} question(s)" if plan.added else "",
+                    f"{len(plan.added_follow_ups)} follow-up card(s)"
+                    if plan.added_follow_ups
+                    else "",
+                ],
+            )
+        )
+        raise ReleaseError(
+            f"{what} are new: that needs at least a new minor version ({old[0]}.{old[1] + 1}.0)"
+        )
 
 
 def write_release(plan: ReleasePlan) -> list[Path]:
@@ -257,14 +343,14 @@ def write_release(plan: ReleasePlan) -> list[Path]:
     if not old.strip():
         old = _CHANGELOG_HEADER.format(name=plan.deck.name)
     at = old.find("\n## ")
-    head, rest = (old, "") if at < 0 else (old[:at + 1], old[at + 1:])
+    head, rest = (old, "") if at < 0 else (old[: at + 1], old[at + 1 :])
     changelog = head.rstrip("\n") + "\n\n" + plan.changelog_entry() + ("\n" + rest if rest else "")
     files = {manifest_path: plan.manifest.to_yaml(plan.deck.id), changelog_path: changelog}
     staged: list[tuple[Path, Path]] = []
     try:
         for path, text in files.items():
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-            staged.append((Path(tmp), path))
+            fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+            staged.append((Path(tmp_name), path))
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
         for tmp, path in staged:
@@ -272,6 +358,7 @@ def write_release(plan: ReleasePlan) -> list[Path]:
     except OSError as exc:
         for tmp, _ in staged:
             tmp.unlink(missing_ok=True)
-        raise BuildError(f"cannot write the release files in {folder}: "
-                         f"{exc.strerror or exc}") from exc
+        raise BuildError(
+            f"cannot write the release files in {folder}: {exc.strerror or exc}"
+        ) from exc
     return list(files)

@@ -41,9 +41,11 @@ _FENCE = re.compile(r"^\s{0,3}(?:```|~~~)")
 # One line that Markdown would return unchanged inside <p>: it starts with a letter (so it
 # cannot open a list, heading, quote or code block) and holds no character that starts inline
 # syntax, an entity or raw HTML (`*_[]<>&\!#|~ and line breaks).
-_PLAIN_LINE = re.compile(r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF]"
-                         r"[A-Za-z0-9\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF"
-                         r" ,.;:?'\"()/%+=\-\u2013\u2014\u2018\u2019\u201C\u201D\u2026]*")
+_PLAIN_LINE = re.compile(
+    r"[A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF]"
+    r"[A-Za-z0-9\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u00FF"
+    r" ,.;:?'\"()/%+=\-\u2013\u2014\u2018\u2019\u201C\u201D\u2026]*"
+)
 
 
 def separate_blocks(text: str) -> str:
@@ -57,8 +59,12 @@ def separate_blocks(text: str) -> str:
         elif not in_fence and out and out[-1].strip():
             prev = out[-1]
             starts_block = _LIST_ITEM.match(line) or line.startswith("|")
-            prev_is_text = not prev[0].isspace() and not _LIST_ITEM.match(prev) \
-                and not prev.startswith("|") and not _FENCE.match(prev)
+            prev_is_text = (
+                not prev[0].isspace()
+                and not _LIST_ITEM.match(prev)
+                and not prev.startswith("|")
+                and not _FENCE.match(prev)
+            )
             if starts_block and prev_is_text:
                 out.append("")
         out.append(line)
@@ -75,8 +81,9 @@ def _code_line(line: str) -> str:
     """One line of Pygments HTML as a ``line`` span carrying its indentation; the newline
     stays outside the span."""
     newline = "\n" if line.endswith("\n") else ""
-    body = line[:len(line) - len(newline)]
-    lead = _LEADING.match(body).group()  # type: ignore[union-attr] - it matches ""
+    body = line[: len(line) - len(newline)]
+    leading = _LEADING.match(body)
+    lead = leading.group() if leading else ""  # it always matches, if only ""
     indent = 0 if len(lead) == len(body) else min(len(_TAGS.sub("", lead)), MAX_INDENT)
     for char in _BREAK_AFTER:
         if char in body:
@@ -91,7 +98,7 @@ def _code_line(line: str) -> str:
 class CodeFormatter(HtmlFormatter):
     """Pygments' HTML formatter with each source line in its own ``line`` span (see above)."""
 
-    def wrap(self, source):  # noqa: D102 - Pygments' API
+    def wrap(self, source):
         return super().wrap((t, _code_line(piece) if t == 1 else piece) for t, piece in source)
 
 
@@ -133,15 +140,16 @@ class _LabelledCells(Treeprocessor):
     def _text(self, element: etree.Element) -> str:
         # entities are stashed until the end; a label needs them as the characters they are
         stash = self.md.htmlStash.rawHtmlBlocks
-        text = _STASHED.sub(lambda m: html.unescape(str(stash[int(m.group(1))])),
-                            "".join(element.itertext()))
+        text = _STASHED.sub(
+            lambda m: html.unescape(str(stash[int(m.group(1))])), "".join(element.itertext())
+        )
         return " ".join(text.split())
 
 
 class _NoRawHtml(Extension):
     """Treat raw HTML as text (it is then escaped), sanitise links and label table cells."""
 
-    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
         md.preprocessors.deregister("html_block")
         md.inlinePatterns.deregister("html")
         md.treeprocessors.register(_SafeLinks(md), "safe_links", 0)
@@ -155,8 +163,13 @@ class Renderer:
     def __init__(self) -> None:
         self._md = markdown.Markdown(
             extensions=["fenced_code", "tables", "sane_lists", "codehilite", _NoRawHtml()],
-            extension_configs={"codehilite": {"css_class": CODE_CLASS, "guess_lang": False,
-                                              "pygments_formatter": CodeFormatter}},
+            extension_configs={
+                "codehilite": {
+                    "css_class": CODE_CLASS,
+                    "guess_lang": False,
+                    "pygments_formatter": CodeFormatter,
+                }
+            },
             output_format="html",
         )
         self._formatter = CodeFormatter(cssclass=CODE_CLASS, wrapcode=True)

@@ -13,8 +13,39 @@ from .loader import QUESTIONS_DIR
 from .model import Deck
 
 _STOP_WORDS = frozenset(
-    "a an and are as at be by can do does for how in is it of on or the to what when where "
-    "which who why with you your".split())
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "by",
+        "can",
+        "do",
+        "does",
+        "for",
+        "how",
+        "in",
+        "is",
+        "it",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "with",
+        "you",
+        "your",
+    ]
+)
 MAX_ID_WORDS = 5
 
 
@@ -37,8 +68,9 @@ def derive_id(question: str, taken: set[str]) -> str:
     return slug
 
 
-def new_question(deck: Deck, question: str, *, difficulty: str, topics: list[str],
-                 question_id: str | None = None) -> NewQuestion:
+def new_question(
+    deck: Deck, question: str, *, difficulty: str, topics: list[str], question_id: str | None = None
+) -> NewQuestion:
     """Write ``questions/NNN-<id>.yaml`` for ``question`` with the next free number.
 
     The caller has checked ``difficulty`` and ``topics`` against the deck. Raises BuildError
@@ -47,8 +79,13 @@ def new_question(deck: Deck, question: str, *, difficulty: str, topics: list[str
     qid = question_id or derive_id(question, taken)
     number = max((q.number for q in deck.questions), default=0) + 1
     path = deck.path.parent / QUESTIONS_DIR / f"{number:03d}-{qid}.yaml"
-    text = _TEMPLATE.format(id=qid, number=number, difficulty=difficulty,
-                            topics=", ".join(topics), question=json.dumps(question.strip()))
+    text = _TEMPLATE.format(
+        id=qid,
+        number=number,
+        difficulty=difficulty,
+        topics=", ".join(topics),
+        question=json.dumps(question.strip()),
+    )
     try:
         with open(path, "x", encoding="utf-8") as fh:
             fh.write(text)

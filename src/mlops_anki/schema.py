@@ -1,4 +1,5 @@
-"""The corpus schema, declared once: every field of deck.yaml and of a question file, documented here.
+"""The corpus schema, declared once: every field of deck.yaml and of a question file,
+documented here.
 
 Each field has a kind that checks the shape of a value and says what was expected and what
 was found. Cross-file rules (unique ids, topics from the taxonomy, snippet syntax) live in
@@ -88,24 +89,35 @@ class Text(Kind):
     def check(self, value: Any) -> Iterator[Issue]:
         if not isinstance(value, str) or not value.strip():
             yield from self._mismatch(value)
-        elif CONTROL_RE.search(value):
-            char = CONTROL_RE.search(value).group(0)
+        elif control := CONTROL_RE.search(value):
+            char = control.group(0)
             yield (), f"expected text without control characters, found {char!r}", False
-        elif not value.isascii() and SURROGATE_RE.search(value):
-            code = ord(SURROGATE_RE.search(value).group(0))
-            yield (), (f"expected text, found a lone surrogate U+{code:04X} (half of a "
-                       "UTF-16 pair, not a character); write the character itself"), False
+        elif not value.isascii() and (surrogate := SURROGATE_RE.search(value)):
+            code = ord(surrogate.group(0))
+            yield (
+                (),
+                (
+                    f"expected text, found a lone surrogate U+{code:04X} (half of a "
+                    "UTF-16 pair, not a character); write the character itself"
+                ),
+                False,
+            )
         elif len(value) > MAX_TEXT:
-            yield (), (f"expected text of at most {MAX_TEXT} characters, found "
-                       f"{len(value)}"), False
+            yield (), (f"expected text of at most {MAX_TEXT} characters, found {len(value)}"), False
         elif value.count("\n") >= MAX_LINES or len(value) > MAX_LINE:
             lines = value.splitlines()
             longest = max(range(len(lines)), key=lambda i: len(lines[i]))
             if len(lines) > MAX_LINES:
                 yield (), f"expected text of at most {MAX_LINES} lines, found {len(lines)}", False
             elif len(lines[longest]) > MAX_LINE:
-                yield (), (f"expected lines of at most {MAX_LINE} characters, found "
-                           f"{len(lines[longest])} in line {longest + 1} of the text"), False
+                yield (
+                    (),
+                    (
+                        f"expected lines of at most {MAX_LINE} characters, found "
+                        f"{len(lines[longest])} in line {longest + 1} of the text"
+                    ),
+                    False,
+                )
 
 
 class Slug(Kind):
@@ -150,8 +162,14 @@ class DeckName(Text):
                 shown, stored = ascii(part), ascii(anki)  # they look alike when printed
             else:
                 why = "starts or ends with a space or ':', which Anki trims"
-            yield (), (f"deck name part {shown} {why}; Anki would store it as {stored}, "
-                       "a deck other than the one named here"), False
+            yield (
+                (),
+                (
+                    f"deck name part {shown} {why}; Anki would store it as {stored}, "
+                    "a deck other than the one named here"
+                ),
+                False,
+            )
             return
 
 
@@ -181,8 +199,11 @@ class Whole(Kind):
         self.expected = f"{what} from {low} to {high}"
 
     def check(self, value: Any) -> Iterator[Issue]:
-        if isinstance(value, bool) or not isinstance(value, int) or not (
-                self.low <= value <= self.high):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int)
+            or not (self.low <= value <= self.high)
+        ):
             yield from self._mismatch(value)
 
 
@@ -231,8 +252,9 @@ class MapOf(Kind):
     """A mapping from slugs (or keys of another kind) to one kind of value; non-empty unless
     ``empty`` is allowed."""
 
-    def __init__(self, value: Kind, *, empty: bool = False, key: Kind | None = None,
-                 keys: str = "slugs"):
+    def __init__(
+        self, value: Kind, *, empty: bool = False, key: Kind | None = None, keys: str = "slugs"
+    ):
         self.value = value
         self.empty = empty
         self.key = key or Slug()
@@ -277,15 +299,22 @@ class Record(Kind):
         for field in self.fields.values():
             if name_missing(value, field.name) or (not field.required and value[field.name] == []):
                 if field.required:
-                    yield (), f"missing required field {field.name!r} ({field.kind.expected})", False
+                    yield (
+                        (),
+                        f"missing required field {field.name!r} ({field.kind.expected})",
+                        False,
+                    )
                 continue
             for sub, message, at_key in field.kind.check(value[field.name]):
                 yield (field.name,) + sub, message, at_key
 
     def _unknown(self, name: str) -> str:
         close = difflib.get_close_matches(name, list(self.fields), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else (
-            "; known fields: " + ", ".join(self.fields))
+        hint = (
+            f"; did you mean {close[0]!r}?"
+            if close
+            else ("; known fields: " + ", ".join(self.fields))
+        )
         return f"unknown field {name!r} in {self.what}{hint}"
 
 
@@ -302,94 +331,187 @@ def name_missing(mapping: dict[str, Any], name: str) -> bool:
     return mapping.get(name) is None
 
 
-SNIPPET = Record("a code snippet", (
-    Field("language", Choice(LANGUAGES),
-          "Language of the snippet; python, yaml, json, toml and bash are syntax-checked."),
-    Field("caption", Text(), "One line saying what the snippet shows.", required=False),
-    Field("source", Text(), "The code itself, 5-40 lines; use a YAML block scalar (|)."),
-))
+SNIPPET = Record(
+    "a code snippet",
+    (
+        Field(
+            "language",
+            Choice(LANGUAGES),
+            "Language of the snippet; python, yaml, json, toml and bash are syntax-checked.",
+        ),
+        Field("caption", Text(), "One line saying what the snippet shows.", required=False),
+        Field("source", Text(), "The code itself, 5-40 lines; use a YAML block scalar (|)."),
+    ),
+)
 
-FOLLOW_UP = Record("a follow-up", (
-    Field("id", Slug(), "Permanent slug, unique within its question: with the question's id, "
-                        "the identity of the follow-up's own card. Never change it once "
-                        "released."),
-    Field("question", Text(), "The question an interviewer asks next."),
-    Field("answer", Text(), "Its short answer, 1-3 sentences of inline Markdown."),
-))
+FOLLOW_UP = Record(
+    "a follow-up",
+    (
+        Field(
+            "id",
+            Slug(),
+            "Permanent slug, unique within its question: with the question's id, "
+            "the identity of the follow-up's own card. Never change it once "
+            "released.",
+        ),
+        Field("question", Text(), "The question an interviewer asks next."),
+        Field("answer", Text(), "Its short answer, 1-3 sentences of inline Markdown."),
+    ),
+)
 
-QUESTION = Record("a question file", (
-    Field("id", Slug(), "Permanent slug, unique in the deck; the note GUID derives from it. "
-                        "Never change it once shipped."),
-    Field("number", Number(), "Position in the source list; unique; sets the new-card order."),
-    Field("difficulty", Slug(), "One of deck.yaml's difficulties; picks the subdeck and a tag."),
-    Field("topics", ListOf(Slug()), "1-3 keys of deck.yaml's taxonomy, most relevant first."),
-    Field("question", Text(), "The question, verbatim from the source list (inline Markdown)."),
-    Field("key_points", ListOf(Text()), "4-7 bullets, one idea and at most 20 words each, at "
-                                        "most 120 words in all: the complete 60-second answer "
-                                        "the learner grades themselves on (inline Markdown)."),
-    Field("explanation", Text(), "Markdown, 120-450 words: mechanisms, trade-offs, failure modes."),
-    Field("code", ListOf(SNIPPET), "0-3 snippets showing real tools' real APIs.", required=False),
-    Field("mistakes", ListOf(Text()), "2-4 common mistakes to avoid (inline Markdown)."),
-    Field("follow_ups", ListOf(FOLLOW_UP), "2-4 follow-up questions with short answers."),
-    Field("references", ListOf(Text()), "0-3 canonical works, named (no invented citations).",
-          required=False),
-    Field("source_label", Text(), "The source list's original label, for slots written anew.",
-          required=False),
-))
+QUESTION = Record(
+    "a question file",
+    (
+        Field(
+            "id",
+            Slug(),
+            "Permanent slug, unique in the deck; the note GUID derives from it. "
+            "Never change it once shipped.",
+        ),
+        Field("number", Number(), "Position in the source list; unique; sets the new-card order."),
+        Field(
+            "difficulty", Slug(), "One of deck.yaml's difficulties; picks the subdeck and a tag."
+        ),
+        Field("topics", ListOf(Slug()), "1-3 keys of deck.yaml's taxonomy, most relevant first."),
+        Field("question", Text(), "The question, verbatim from the source list (inline Markdown)."),
+        Field(
+            "key_points",
+            ListOf(Text()),
+            "4-7 bullets, one idea and at most 20 words each, at "
+            "most 120 words in all: the complete 60-second answer "
+            "the learner grades themselves on (inline Markdown).",
+        ),
+        Field(
+            "explanation", Text(), "Markdown, 120-450 words: mechanisms, trade-offs, failure modes."
+        ),
+        Field(
+            "code", ListOf(SNIPPET), "0-3 snippets showing real tools' real APIs.", required=False
+        ),
+        Field("mistakes", ListOf(Text()), "2-4 common mistakes to avoid (inline Markdown)."),
+        Field("follow_ups", ListOf(FOLLOW_UP), "2-4 follow-up questions with short answers."),
+        Field(
+            "references",
+            ListOf(Text()),
+            "0-3 canonical works, named (no invented citations).",
+            required=False,
+        ),
+        Field(
+            "source_label",
+            Text(),
+            "The source list's original label, for slots written anew.",
+            required=False,
+        ),
+    ),
+)
 
-DECK = Record("deck.yaml", (
-    Field("id", Slug(), "Permanent slug of the deck; part of every note GUID. Never change it."),
-    Field("name", DeckName(), "Top-level Anki deck name; subdecks are '<name>::<Difficulty>'."),
-    Field("description", Text(), "Markdown shown on Anki's deck overview; short, no images.",
-          required=False),
-    Field("tag_prefix", Slug(), "Every tag the deck writes starts with '<tag_prefix>::'."),
-    Field("difficulties", ListOf(Slug()), "Known difficulties, in subdeck order."),
-    Field("topics", MapOf(Text()), "The closed taxonomy: topic slug to a one-line description."),
-))
+DECK = Record(
+    "deck.yaml",
+    (
+        Field(
+            "id", Slug(), "Permanent slug of the deck; part of every note GUID. Never change it."
+        ),
+        Field("name", DeckName(), "Top-level Anki deck name; subdecks are '<name>::<Difficulty>'."),
+        Field(
+            "description",
+            Text(),
+            "Markdown shown on Anki's deck overview; short, no images.",
+            required=False,
+        ),
+        Field("tag_prefix", Slug(), "Every tag the deck writes starts with '<tag_prefix>::'."),
+        Field("difficulties", ListOf(Slug()), "Known difficulties, in subdeck order."),
+        Field(
+            "topics", MapOf(Text()), "The closed taxonomy: topic slug to a one-line description."
+        ),
+    ),
+)
 
 SEMVER_RE = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
 UNIX_TIME = Whole(1_000_000_000, 4_000_000_000, "a Unix time in seconds")
 _HEX = Pattern(r"[0-9a-f]{8,64}", "a lowercase hexadecimal digest")
 
 _SLUG = r"[a-z0-9]+(?:-[a-z0-9]+)*"
-FOLLOW_UP_KEY = Pattern(f"{_SLUG}/{_SLUG}", "a follow-up key '<question id>/<follow-up id>', "
-                                           "like 'canary-deployment/promotion-criteria'")
-RELEASED_KEY = Pattern(f"{_SLUG}(?:/{_SLUG})?", "a question id, or a follow-up key "
-                                                "'<question id>/<follow-up id>'")
+FOLLOW_UP_KEY = Pattern(
+    f"{_SLUG}/{_SLUG}",
+    "a follow-up key '<question id>/<follow-up id>', like 'canary-deployment/promotion-criteria'",
+)
+RELEASED_KEY = Pattern(
+    f"{_SLUG}(?:/{_SLUG})?", "a question id, or a follow-up key '<question id>/<follow-up id>'"
+)
 
-RELEASED_NOTE = Record("a released note", (
-    Field("mod", UNIX_TIME, "The note's modification time as last published; Anki updates "
-                            "a learner's note only when a package carries a newer one."),
-    Field("fingerprint", _HEX, "Digest of what Anki stores for the note: note type id, "
-                               "every field's HTML and the tags."),
-    Field("sections", MapOf(_HEX), "A short digest per part of the note (key points, code "
-                                   "...), to say in the changelog what changed."),
-))
+RELEASED_NOTE = Record(
+    "a released note",
+    (
+        Field(
+            "mod",
+            UNIX_TIME,
+            "The note's modification time as last published; Anki updates "
+            "a learner's note only when a package carries a newer one.",
+        ),
+        Field(
+            "fingerprint",
+            _HEX,
+            "Digest of what Anki stores for the note: note type id, "
+            "every field's HTML and the tags.",
+        ),
+        Field(
+            "sections",
+            MapOf(_HEX),
+            "A short digest per part of the note (key points, code "
+            "...), to say in the changelog what changed.",
+        ),
+    ),
+)
 
-RELEASED_NOTE_TYPE = Record("the released note type", (
-    Field("id", Whole(1, 2**63 - 1), "The note type's permanent id."),
-    Field("fields", ListOf(Text()), "Its field names, in order (a change is a schema change)."),
-    Field("fingerprint", _HEX, "Digest of its templates and CSS."),
-    Field("mod", UNIX_TIME, "The modification time it was published with."),
-))
+RELEASED_NOTE_TYPE = Record(
+    "the released note type",
+    (
+        Field("id", Whole(1, 2**63 - 1), "The note type's permanent id."),
+        Field("fields", ListOf(Text()), "Its field names, in order (a change is a schema change)."),
+        Field("fingerprint", _HEX, "Digest of its templates and CSS."),
+        Field("mod", UNIX_TIME, "The modification time it was published with."),
+    ),
+)
 
-MANIFEST = Record("release.yaml", (
-    Field("version", Pattern(SEMVER_RE, "a version MAJOR.MINOR.PATCH, like '1.2.0'"),
-          "The deck's version as last released (semantic versioning)."),
-    Field("released", Pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date YYYY-MM-DD"),
-          "The UTC date of that release."),
-    Field("note_type", RELEASED_NOTE_TYPE, "The note type as released."),
-    Field("notes", MapOf(RELEASED_NOTE, empty=True),
-          "Every released question id, in release order, with what its note looked like. "
-          "Ids are forever: learners' review history hangs on them."),
-    Field("follow_up_note_type", RELEASED_NOTE_TYPE, "The follow-up cards' note type as "
-                                                     "released.", required=False),
-    Field("follow_ups", MapOf(RELEASED_NOTE, empty=True, key=FOLLOW_UP_KEY,
-                              keys="follow-up keys"),
-          "Every released follow-up card, keyed '<question id>/<follow-up id>', in release "
-          "order, with what its note looked like. These ids are forever too.", required=False),
-    Field("retired", MapOf(Text(), key=RELEASED_KEY, keys="released ids"),
-          "Released ids removed on purpose, each with the reason: question ids, and follow-up "
-          "keys '<question id>/<follow-up id>' (retiring a question retires its follow-ups). "
-          "The only part of the file written by hand.", required=False),
-))
+MANIFEST = Record(
+    "release.yaml",
+    (
+        Field(
+            "version",
+            Pattern(SEMVER_RE, "a version MAJOR.MINOR.PATCH, like '1.2.0'"),
+            "The deck's version as last released (semantic versioning).",
+        ),
+        Field(
+            "released",
+            Pattern(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date YYYY-MM-DD"),
+            "The UTC date of that release.",
+        ),
+        Field("note_type", RELEASED_NOTE_TYPE, "The note type as released."),
+        Field(
+            "notes",
+            MapOf(RELEASED_NOTE, empty=True),
+            "Every released question id, in release order, with what its note looked like. "
+            "Ids are forever: learners' review history hangs on them.",
+        ),
+        Field(
+            "follow_up_note_type",
+            RELEASED_NOTE_TYPE,
+            "The follow-up cards' note type as released.",
+            required=False,
+        ),
+        Field(
+            "follow_ups",
+            MapOf(RELEASED_NOTE, empty=True, key=FOLLOW_UP_KEY, keys="follow-up keys"),
+            "Every released follow-up card, keyed '<question id>/<follow-up id>', in release "
+            "order, with what its note looked like. These ids are forever too.",
+            required=False,
+        ),
+        Field(
+            "retired",
+            MapOf(Text(), key=RELEASED_KEY, keys="released ids"),
+            "Released ids removed on purpose, each with the reason: question ids, and follow-up "
+            "keys '<question id>/<follow-up id>' (retiring a question retires its follow-ups). "
+            "The only part of the file written by hand.",
+            required=False,
+        ),
+    ),
+)

@@ -62,16 +62,28 @@ def validate(decks: Iterable[Deck]) -> list[Problem]:
         # The deck id names the package file and namespaces every note's GUID: two folders
         # with one id would overwrite each other's .apkg and share note identities.
         if deck.id in seen:
-            problems.append(deck.doc.problem(("id",), (
-                f"duplicate deck id {deck.id!r}; also used by {seen[deck.id].path}")))
+            problems.append(
+                deck.doc.problem(
+                    ("id",), (f"duplicate deck id {deck.id!r}; also used by {seen[deck.id].path}")
+                )
+            )
         else:
             seen[deck.id] = deck
         problems.extend(_check_deck(deck, bash))
     if sources and bash_executable() is None:
         # Degrade, never lie: the snippets are not blamed for a tool this machine lacks.
-        problems.append(Problem(decks[0].path.parent, 0, 0, (
-            f"bash was not found on PATH, so {len(set(sources))} bash snippet(s) were not "
-            "syntax-checked; install bash to check them"), Severity.NOTE))
+        problems.append(
+            Problem(
+                decks[0].path.parent,
+                0,
+                0,
+                (
+                    f"bash was not found on PATH, so {len(set(sources))} bash snippet(s) were not "
+                    "syntax-checked; install bash to check them"
+                ),
+                Severity.NOTE,
+            )
+        )
     return problems
 
 
@@ -83,8 +95,9 @@ def bash_executable() -> str | None:
 
 def _bash_sources(decks: list[Deck]) -> Iterator[str]:
     for deck in decks:
-        texts = [deck.description] + [text for q in deck.questions
-                                      for _, text in _markdown_fields(q)]
+        texts = [deck.description] + [
+            text for q in deck.questions for _, text in _markdown_fields(q)
+        ]
         for text in texts:
             yield from (body for _, language, body in _fences(text) if language == "bash")
         for q in deck.questions:
@@ -111,13 +124,16 @@ def _check_deck(deck: Deck, bash: Mapping[str, SyntaxResult]) -> Iterator[Proble
     seen_numbers: dict[int, Question] = {}
     for q in deck.questions:
         if q.id in seen_ids:
-            yield q.doc.problem(("id",), f"duplicate id {q.id!r}; also used by "
-                                         f"{seen_ids[q.id].path.name}")
+            yield q.doc.problem(
+                ("id",), f"duplicate id {q.id!r}; also used by {seen_ids[q.id].path.name}"
+            )
         else:
             seen_ids[q.id] = q
         if q.number in seen_numbers:
-            yield q.doc.problem(("number",), f"duplicate number {q.number}; also used by "
-                                             f"{seen_numbers[q.number].path.name}")
+            yield q.doc.problem(
+                ("number",),
+                f"duplicate number {q.number}; also used by {seen_numbers[q.number].path.name}",
+            )
         else:
             seen_numbers[q.number] = q
         yield from _check_file_name(q)
@@ -135,9 +151,14 @@ def _check_file_name(q: Question) -> Iterator[Problem]:
     m = _FILE_NAME_RE.fullmatch(q.path.name)
     if m and int(m.group(1)) == q.number and m.group(2) == q.id:
         return
-    yield q.doc.problem(("id",), (
-        f"file name {q.path.name!r} does not match the question's number and id; rename "
-        f"the file to '{q.number:03d}-{q.id}.yaml'"), at_key=True)
+    yield q.doc.problem(
+        ("id",),
+        (
+            f"file name {q.path.name!r} does not match the question's number and id; rename "
+            f"the file to '{q.number:03d}-{q.id}.yaml'"
+        ),
+        at_key=True,
+    )
 
 
 def _check_shipped(deck: Deck) -> Iterator[Problem]:
@@ -152,23 +173,41 @@ def _check_shipped(deck: Deck) -> Iterator[Problem]:
             continue
         close = difflib.get_close_matches(shipped, new, n=1, cutoff=0.5)
         hint = f" (renamed to {close[0]!r}?)" if close else ""
-        yield deck.manifest_doc.problem(("notes", shipped), (
-            f"released id {shipped!r} has no question{hint}; learners' review history hangs "
-            f"on it. Restore the id, or retire it on purpose under 'retired:' with a reason"),
-            at_key=True)
-    unreleased = [q.id for q in sorted(deck.questions, key=lambda q: q.number)
-                  if q.id not in deck.shipped]
+        yield deck.manifest_doc.problem(
+            ("notes", shipped),
+            (
+                f"released id {shipped!r} has no question{hint}; learners' review history hangs "
+                f"on it. Restore the id, or retire it on purpose under 'retired:' with a reason"
+            ),
+            at_key=True,
+        )
+    unreleased = [
+        q.id for q in sorted(deck.questions, key=lambda q: q.number) if q.id not in deck.shipped
+    ]
     if unreleased:
-        shown = ", ".join(unreleased[:5]) + (f" and {len(unreleased) - 5} more"
-                                             if len(unreleased) > 5 else "")
-        yield deck.manifest_doc.problem(("notes",), (
-            f"{len(unreleased)} question id(s) not yet released: {shown}; `mlops-anki release` "
-            "records them"), at_key=True, severity=Severity.NOTE)
+        shown = ", ".join(unreleased[:5]) + (
+            f" and {len(unreleased) - 5} more" if len(unreleased) > 5 else ""
+        )
+        yield deck.manifest_doc.problem(
+            ("notes",),
+            (
+                f"{len(unreleased)} question id(s) not yet released: {shown}; `mlops-anki release` "
+                "records them"
+            ),
+            at_key=True,
+            severity=Severity.NOTE,
+        )
     for old in retired:
         if old in current:
-            yield deck.manifest_doc.problem(("retired", old), (
-                f"retired id {old!r} is used by a question again; remove it from 'retired:' "
-                "if that is intended"), at_key=True, severity=Severity.WARNING)
+            yield deck.manifest_doc.problem(
+                ("retired", old),
+                (
+                    f"retired id {old!r} is used by a question again; remove it from 'retired:' "
+                    "if that is intended"
+                ),
+                at_key=True,
+                severity=Severity.WARNING,
+            )
     yield from _check_shipped_follow_ups(deck, current)
 
 
@@ -182,21 +221,37 @@ def _check_shipped_follow_ups(deck: Deck, questions: set[str]) -> Iterator[Probl
     new = sorted(current - set(shipped) - set(retired))
     for key in shipped:
         parent = parent_of(key)
-        if (key in current or key in retired or parent in retired
-                or parent not in questions or parent in deck.broken_ids):
+        if (
+            key in current
+            or key in retired
+            or parent in retired
+            or parent not in questions
+            or parent in deck.broken_ids
+        ):
             continue
         siblings = [k for k in new if parent_of(k) == parent]
         close = difflib.get_close_matches(key, siblings, n=1, cutoff=0.5)
         hint = f" (renamed to {close[0]!r}?)" if close else ""
-        yield deck.manifest_doc.problem(("follow_ups", key), (
-            f"released follow-up {key!r} has no follow-up{hint}; learners' review history "
-            f"hangs on it. Restore the id, or retire it on purpose under 'retired:' with a "
-            "reason"), at_key=True)
+        yield deck.manifest_doc.problem(
+            ("follow_ups", key),
+            (
+                f"released follow-up {key!r} has no follow-up{hint}; learners' review history "
+                f"hangs on it. Restore the id, or retire it on purpose under 'retired:' with a "
+                "reason"
+            ),
+            at_key=True,
+        )
     for old in retired:
         if "/" in old and old in current:
-            yield deck.manifest_doc.problem(("retired", old), (
-                f"retired follow-up {old!r} is used again; remove it from 'retired:' if that "
-                "is intended"), at_key=True, severity=Severity.WARNING)
+            yield deck.manifest_doc.problem(
+                ("retired", old),
+                (
+                    f"retired follow-up {old!r} is used again; remove it from 'retired:' if that "
+                    "is intended"
+                ),
+                at_key=True,
+                severity=Severity.WARNING,
+            )
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
@@ -209,8 +264,10 @@ def _markdown_fields(q: Question) -> list[tuple[Key, str]]:
     for name in ("key_points", "mistakes", "references"):
         fields += [((name, i), text) for i, text in enumerate(getattr(q, name))]
     for i, f in enumerate(q.follow_ups):
-        fields += [(("follow_ups", i, "question"), f.question),
-                   (("follow_ups", i, "answer"), f.answer)]
+        fields += [
+            (("follow_ups", i, "question"), f.question),
+            (("follow_ups", i, "answer"), f.answer),
+        ]
     # Captions are rendered as inline Markdown, so they get every check prose gets.
     fields += [(("code", i, "caption"), s.caption) for i, s in enumerate(q.code) if s.caption]
     return fields
@@ -219,12 +276,18 @@ def _markdown_fields(q: Question) -> list[tuple[Key, str]]:
 def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -> Iterator[Problem]:
     doc = q.doc
     if q.difficulty not in deck.difficulties:
-        yield doc.problem(("difficulty",), f"unknown difficulty {q.difficulty!r}; expected one "
-                          f"of {', '.join(deck.difficulties)}{_suggest(q.difficulty, deck.difficulties)}")
+        yield doc.problem(
+            ("difficulty",),
+            f"unknown difficulty {q.difficulty!r}; expected one "
+            f"of {', '.join(deck.difficulties)}{_suggest(q.difficulty, deck.difficulties)}",
+        )
     for i, topic in enumerate(q.topics):
         if topic not in deck.topics:
-            yield doc.problem(("topics", i), f"unknown topic {topic!r}; expected a key of "
-                              f"deck.yaml's topics{_suggest(topic, deck.topics)}")
+            yield doc.problem(
+                ("topics", i),
+                f"unknown topic {topic!r}; expected a key of "
+                f"deck.yaml's topics{_suggest(topic, deck.topics)}",
+            )
         elif topic in q.topics[:i]:
             yield doc.problem(("topics", i), f"topic {topic!r} is listed twice")
 
@@ -237,10 +300,14 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
             yield _warn(doc, key, f"code[{i}] has {lines} lines; expected {low}-{high}")
 
     if not _VISIBLE_RE.search(_NOT_SHOWN_RE.sub("", q.question)):
-        yield doc.problem(("question",), (
-            f"question {q.question!r} shows no letter or digit once rendered; Anki would "
-            "store the note with an empty first field (the field that names it in the "
-            "browser and that duplicates are checked on)"))
+        yield doc.problem(
+            ("question",),
+            (
+                f"question {q.question!r} shows no letter or digit once rendered; Anki would "
+                "store the note with an empty first field (the field that names it in the "
+                "browser and that duplicates are checked on)"
+            ),
+        )
 
     fields = _markdown_fields(q)
     filler = _may_hold_filler("\n".join(text for _, text in fields))
@@ -253,26 +320,40 @@ def _check_question(deck: Deck, q: Question, bash: Mapping[str, SyntaxResult]) -
     for name, low, high in COUNT_RANGES:
         count = len(getattr(q, name))
         if not low <= count <= high:
-            yield _warn(doc, (name,), f"{name} has {count} item(s); expected {low}-{high}",
-                        at_key=True)
+            yield _warn(
+                doc, (name,), f"{name} has {count} item(s); expected {low}-{high}", at_key=True
+            )
     words = len(q.explanation.split())
     low, high = EXPLANATION_WORDS
     if not low <= words <= high:
-        yield _warn(doc, ("explanation",), f"explanation has {words} words; expected {low}-{high}",
-                    at_key=True)
+        yield _warn(
+            doc,
+            ("explanation",),
+            f"explanation has {words} words; expected {low}-{high}",
+            at_key=True,
+        )
     for i, point in enumerate(q.key_points):
         if len(point.split()) > KEY_POINT_MAX_WORDS:
-            yield _warn(doc, ("key_points", i), f"key point has {len(point.split())} words; "
-                                                f"expected at most {KEY_POINT_MAX_WORDS}")
+            yield _warn(
+                doc,
+                ("key_points", i),
+                f"key point has {len(point.split())} words; expected at most {KEY_POINT_MAX_WORDS}",
+            )
     total = sum(len(point.split()) for point in q.key_points)
     if total > KEY_POINTS_MAX_TOTAL_WORDS:
-        yield _warn(doc, ("key_points",), f"key points have {total} words in all; expected at "
-                                          f"most {KEY_POINTS_MAX_TOTAL_WORDS}", at_key=True)
+        yield _warn(
+            doc,
+            ("key_points",),
+            f"key points have {total} words in all; expected at most {KEY_POINTS_MAX_TOTAL_WORDS}",
+            at_key=True,
+        )
     seen: dict[str, int] = {}
     for i, f in enumerate(q.follow_ups):
         if f.id and f.id in seen:
-            yield doc.problem(("follow_ups", i, "id"), f"duplicate follow-up id {f.id!r}; also "
-                                                       f"used by follow_ups[{seen[f.id]}]")
+            yield doc.problem(
+                ("follow_ups", i, "id"),
+                f"duplicate follow-up id {f.id!r}; also used by follow_ups[{seen[f.id]}]",
+            )
         elif f.id:
             seen[f.id] = i
 
@@ -321,8 +402,9 @@ def _fences(text: str) -> Iterator[tuple[int, str, str]]:
         yield start, (info.split()[0].lower() if info else ""), "\n".join(body) + "\n"
 
 
-def _check_markdown(doc, key: Key, text: str,
-                    bash: Mapping[str, SyntaxResult]) -> Iterator[Problem]:
+def _check_markdown(
+    doc, key: Key, text: str, bash: Mapping[str, SyntaxResult]
+) -> Iterator[Problem]:
     """Fenced code must name a checked-valid language; prose must hold no raw HTML, no
     images and no links other than http(s)/mailto."""
     in_fences: set[int] = set()
@@ -330,8 +412,12 @@ def _check_markdown(doc, key: Key, text: str,
         in_fences.update(range(start, start + body.count("\n") + 2))
         if not language:
             line, col = doc.where_in_text(key, start + 1, 1)
-            yield Problem(doc.path, line, col, "fenced code block without a language; write "
-                                               "for example ```python")
+            yield Problem(
+                doc.path,
+                line,
+                col,
+                "fenced code block without a language; write for example ```python",
+            )
         elif language in SYNTAX_CHECKED:
             for p in check_syntax(doc, key, language, body, bash=bash):
                 yield _shift(doc, key, p, start + 1)
@@ -352,8 +438,7 @@ recursively (a few hundred levels overflow the stack) and in super-linear time."
 _CONTAINER_RE = re.compile(r"(?:[-*+](?: +|$)|[0-9]{1,9}[.)](?: +|$)|> ?)")
 # A line nested deeper than MAX_NESTING starts with more than that many of these (each level
 # takes 4 spaces or a marker of at least one character): a cheap test that most fields fail.
-_MAYBE_DEEP_RE = re.compile(r"^(?:[ >*+-]|[0-9]{1,9}[.)]){%d}" % (MAX_NESTING + 1),
-                            re.MULTILINE)
+_MAYBE_DEEP_RE = re.compile(rf"^(?:[ >*+-]|[0-9]{{1,9}}[.)]){{{MAX_NESTING + 1}}}", re.MULTILINE)
 
 
 def _nesting(line: str) -> int:
@@ -378,10 +463,13 @@ def _check_bounds(doc, key: Key, text: str, in_fences: set[int]) -> Iterator[Pro
         prose = [_blank_code_spans(line) for i, line in enumerate(lines) if i not in in_fences]
         brackets = sum(line.count("[") for line in prose)
         if brackets > MAX_BRACKETS:
-            yield doc.problem(key, f"{brackets} '[' in one field; expected at most "
-                                   f"{MAX_BRACKETS} (Markdown link parsing slows down "
-                                   "quadratically with them); put literal brackets in a code "
-                                   "block")
+            yield doc.problem(
+                key,
+                f"{brackets} '[' in one field; expected at most "
+                f"{MAX_BRACKETS} (Markdown link parsing slows down "
+                "quadratically with them); put literal brackets in a code "
+                "block",
+            )
     if not _MAYBE_DEEP_RE.search(text):
         return
     for i, line in enumerate(lines if lines is not None else text.splitlines()):
@@ -390,8 +478,12 @@ def _check_bounds(doc, key: Key, text: str, in_fences: set[int]) -> Iterator[Pro
         depth = _nesting(line)
         if depth > MAX_NESTING:
             fl, fc = doc.where_in_text(key, i + 1, 1)
-            yield Problem(doc.path, fl, fc, f"lists or quotes nested {depth} levels deep; "
-                                            f"expected at most {MAX_NESTING}")
+            yield Problem(
+                doc.path,
+                fl,
+                fc,
+                f"lists or quotes nested {depth} levels deep; expected at most {MAX_NESTING}",
+            )
             return  # once is enough: the next lines are usually just as deep
 
 
@@ -401,8 +493,10 @@ _HTML_RE = re.compile(r"<!--|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 # runs to the end of the line from each of n starts takes n**2 steps ("![" repeated took
 # minutes). A link target with parentheses is cut short; its scheme is still checked.
 _IMAGE_RE = re.compile(r"!\[[^\][]*\]\([^()]*\)?")
-_LINK_RE = re.compile(r"\]\(\s*<?([^()\s<>]*)|^\s*\[[^\][]+\]:\s*<?(\S*?)>?\s*$"
-                      r"|<([A-Za-z][\w+.-]*:[^<>\s]*)>")
+_LINK_RE = re.compile(
+    r"\]\(\s*<?([^()\s<>]*)|^\s*\[[^\][]+\]:\s*<?(\S*?)>?\s*$"
+    r"|<([A-Za-z][\w+.-]*:[^<>\s]*)>"
+)
 _BACKTICKS_RE = re.compile(r"`+")
 
 
@@ -434,6 +528,8 @@ def _blank_code_spans(line: str) -> str:
         i = j + 1
     out.append(line[done:])
     return "".join(out)
+
+
 _ALLOWED_LINK_RE = re.compile(r"^(https?://|mailto:|#)", re.IGNORECASE)
 
 
@@ -447,11 +543,17 @@ def _check_prose(doc, key: Key, line_no: int, line: str) -> Iterator[Problem]:
 
     for m in _HTML_RE.finditer(prose):
         shown = m.group(0) if len(m.group(0)) <= 40 else m.group(0)[:37] + "..."
-        yield at(m.start() + 1, f"raw HTML {shown!r} is not allowed; write Markdown, or put "
-                                "literal markup in `backticks`")
+        yield at(
+            m.start() + 1,
+            f"raw HTML {shown!r} is not allowed; write Markdown, or put "
+            "literal markup in `backticks`",
+        )
     for m in _IMAGE_RE.finditer(prose):
-        yield at(m.start() + 1, "images are not supported: cards work offline and carry no "
-                                "files; describe the picture in words")
+        yield at(
+            m.start() + 1,
+            "images are not supported: cards work offline and carry no "
+            "files; describe the picture in words",
+        )
     prose = _IMAGE_RE.sub(lambda m: " " * len(m.group(0)), prose)
     for m in _LINK_RE.finditer(prose):
         target = next(g for g in m.groups() if g is not None)
@@ -459,10 +561,12 @@ def _check_prose(doc, key: Key, line_no: int, line: str) -> Iterator[Problem]:
             col = m.start() + 1
             if ":" in target.split("/")[0]:
                 scheme = target.split(":")[0] + ":"
-                message = (f"{scheme!r} links are not allowed; use an http(s) or mailto link")
+                message = f"{scheme!r} links are not allowed; use an http(s) or mailto link"
             else:
-                message = (f"link to the local file {target!r} is not allowed: cards carry "
-                           "no files; use an http(s) link")
+                message = (
+                    f"link to the local file {target!r} is not allowed: cards carry "
+                    "no files; use an http(s) link"
+                )
             yield at(col, message)
 
 
@@ -470,12 +574,14 @@ def _shift(doc, key: Key, problem: Problem, offset: int) -> Problem:
     # A fenced block's line 1 is the line after its opening fence inside the field.
     if key not in doc.block:
         return problem
-    return Problem(problem.path, problem.line + offset, problem.column, problem.message,
-                   problem.severity)
+    return Problem(
+        problem.path, problem.line + offset, problem.column, problem.message, problem.severity
+    )
 
 
-def check_syntax(doc, key: Key, language: str, source: str, *,
-                 bash: Mapping[str, SyntaxResult] | None = None) -> Iterator[Problem]:
+def check_syntax(
+    doc, key: Key, language: str, source: str, *, bash: Mapping[str, SyntaxResult] | None = None
+) -> Iterator[Problem]:
     """A problem when ``source`` does not parse as ``language``, placed at the faulty line.
 
     ``bash`` holds results of ``check_bash_all`` already run for bash sources."""
@@ -499,8 +605,14 @@ def syntax_error(language: str, source: str) -> SyntaxResult:
     except (RecursionError, MemoryError):
         # Python's compiler and the JSON, TOML and YAML parsers recurse per nesting level (and
         # per operator of a long expression): the input, not the checker, is at fault.
-        return 1, 1, ("nested too deeply (or an expression too long) to parse; a snippet "
-                      "should be readable on a phone")
+        return (
+            1,
+            1,
+            (
+                "nested too deeply (or an expression too long) to parse; a snippet "
+                "should be readable on a phone"
+            ),
+        )
 
 
 def _syntax_error(language: str, source: str) -> SyntaxResult:
@@ -520,8 +632,11 @@ def _syntax_error(language: str, source: str) -> SyntaxResult:
             return line, col, exc.problem or str(exc)
         except yaml.reader.ReaderError as exc:  # a character YAML does not allow
             before = source[: exc.position]
-            return (before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1,
-                    f"character U+{exc.character:04X} is not allowed in YAML")
+            return (
+                before.count("\n") + 1,
+                len(before) - (before.rfind("\n") + 1) + 1,
+                f"character U+{exc.character:04X} is not allowed in YAML",
+            )
         except yaml.YAMLError as exc:  # pragma: no cover - every other YAML error is marked
             return 1, 1, str(exc)
     elif language == "json":
@@ -548,8 +663,9 @@ def _bash_error(source: str) -> SyntaxResult:
     if bash is None:
         return None
     try:
-        result = subprocess.run([bash, "-n"], input=source, capture_output=True, text=True,
-                                timeout=10, check=False)
+        result = subprocess.run(
+            [bash, "-n"], input=source, capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return 1, 1, f"could not run 'bash -n': {exc}"
     if result.returncode == 0:

@@ -19,8 +19,8 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from .errors import CorpusError, WorkerError
-from .model import Deck, Question
 from .followups import Rendered, render_question
+from .model import Deck, Question
 from .render import Renderer
 from .yamlsource import Document
 
@@ -73,14 +73,17 @@ class Workers:
             return None
         if self._pool is None:
             # "spawn": fresh, small workers on every platform, whatever threads we have.
-            self._pool = ProcessPoolExecutor(min(self.jobs, notes // NOTES_PER_WORKER),
-                                             mp_context=multiprocessing.get_context("spawn"),
-                                             initializer=_die_with_parent,
-                                             initargs=(os.getpid(),))
+            self._pool = ProcessPoolExecutor(
+                min(self.jobs, notes // NOTES_PER_WORKER),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_die_with_parent,
+                initargs=(os.getpid(),),
+            )
         return self._pool
 
-    def render(self, deck: Deck, questions: Sequence[Question], *,
-               follow_ups: bool = True) -> Iterator[Rendered]:
+    def render(
+        self, deck: Deck, questions: Sequence[Question], *, follow_ups: bool = True
+    ) -> Iterator[Rendered]:
         """The fields of each question's note, and of its follow-up notes when
         ``follow_ups``, in the order of ``questions``.
 
@@ -89,15 +92,19 @@ class Workers:
         """
         pool = self.pool_for(len(questions))
         if pool is None:
-            return _checked(questions, (_fields(deck, q, self.renderer, follow_ups)
-                                        for q in questions))
+            return _checked(
+                questions, (_fields(deck, q, self.renderer, follow_ups) for q in questions)
+            )
         # Workers need the content only; the positions (most of a question's memory) stay here.
         deck = dataclasses.replace(deck, questions=(), doc=_NO_POSITIONS)
         try:
             futures = [
-                pool.submit(_render_chunk, deck, [dataclasses.replace(q, doc=_NO_POSITIONS)
-                                                  for q in questions[i:i + CHUNK]],
-                            follow_ups)
+                pool.submit(
+                    _render_chunk,
+                    deck,
+                    [dataclasses.replace(q, doc=_NO_POSITIONS) for q in questions[i : i + CHUNK]],
+                    follow_ups,
+                )
                 for i in range(0, len(questions), CHUNK)
             ]
         except BrokenProcessPool as exc:
@@ -123,8 +130,9 @@ def _fields(deck: Deck, q: Question, renderer: Renderer, follow_ups: bool) -> Re
         return "ran out of memory while rendering it"
 
 
-def _checked(questions: Sequence[Question],
-             results: Iterator[Rendered | str]) -> Iterator[Rendered]:
+def _checked(
+    questions: Sequence[Question], results: Iterator[Rendered | str]
+) -> Iterator[Rendered]:
     for q, fields in zip(questions, results):
         if isinstance(fields, str):
             raise CorpusError([q.doc.problem((), f"cannot render this question: {fields}")])
@@ -150,6 +158,7 @@ def _die_with_parent(parent: int) -> None:
     queue holds that queue's write end itself, so it would never see end-of-file and would
     wait forever. When the parent dies the worker is re-parented, so its parent id changes.
     """
+
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(PARENT_POLL)
@@ -158,8 +167,7 @@ def _die_with_parent(parent: int) -> None:
     threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def _render_chunk(deck: Deck, questions: list[Question],
-                  follow_ups: bool) -> list[Rendered | str]:
+def _render_chunk(deck: Deck, questions: list[Question], follow_ups: bool) -> list[Rendered | str]:
     global _worker_renderer
     if _worker_renderer is None:
         _worker_renderer = Renderer()

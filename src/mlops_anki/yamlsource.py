@@ -19,7 +19,8 @@ import yaml
 from .errors import Problem
 
 MAX_FILE_BYTES = 512 * 1024
-"""Larger files are refused: a question is a few kilobytes, and a reviewer must be able to read it."""
+"""Larger files are refused: a question is a few kilobytes, and a reviewer must be able to
+read it."""
 
 MAX_NODES = 20_000
 """Cap on values after alias expansion, so an alias bomb ("billion laughs") fails fast and small."""
@@ -186,8 +187,11 @@ class _Builder:
                 self.fail(node, "merge keys ('<<') are not supported; write the keys out")
             else:
                 tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-                self.fail(node, f"YAML tag {tag!r} is not allowed; only plain text, "
-                                "numbers, lists and mappings are")
+                self.fail(
+                    node,
+                    f"YAML tag {tag!r} is not allowed; only plain text, "
+                    "numbers, lists and mappings are",
+                )
             return None
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, key)
@@ -196,6 +200,7 @@ class _Builder:
         self.chars += len(node.value)
         if self.chars > self.max_chars:
             raise _TooManyChars(node)
+        assert isinstance(node, yaml.ScalarNode)  # mappings and sequences returned above
         if node.style in ("|", ">"):
             self.doc.block[key] = node.start_mark.line + 2
         if node.tag == _STR:  # what SafeConstructor returns for text, without its overhead
@@ -203,9 +208,12 @@ class _Builder:
         value = self.constructor.construct_object(node, deep=True)
         if not _same_in_yaml_1_2(node):
             fix = "write true or false" if node.tag == _BOOL else "write a plain decimal number"
-            self.fail(node, f"{node.value!r} is read as {value!r} by YAML 1.1 (the YAML this "
-                            f"tool reads) but differently by YAML 1.2; {fix}, or quote it if "
-                            "it is text")
+            self.fail(
+                node,
+                f"{node.value!r} is read as {value!r} by YAML 1.1 (the YAML this "
+                f"tool reads) but differently by YAML 1.2; {fix}, or quote it if "
+                "it is text",
+            )
             return None
         return value
 
@@ -214,14 +222,18 @@ class _Builder:
         first_seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in (
-                "tag:yaml.org,2002:str", "tag:yaml.org,2002:int"
+                "tag:yaml.org,2002:str",
+                "tag:yaml.org,2002:int",
             ):
                 self.fail(key_node, f"expected a plain text key, found {_describe_node(key_node)}")
                 continue
             name = sys.intern(str(key_node.value))  # thousands of files share a few key names
             if name in first_seen:
-                self.fail(key_node, f"duplicate key {name!r} (first defined on line "
-                                    f"{first_seen[name]}); remove one of them")
+                self.fail(
+                    key_node,
+                    f"duplicate key {name!r} (first defined on line "
+                    f"{first_seen[name]}); remove one of them",
+                )
                 continue
             first_seen[name] = key_node.start_mark.line + 1
             child = _shared(key + (name,))
@@ -263,16 +275,18 @@ def read_yaml(path: Path, *, scale: int = 1) -> tuple[Document | None, list[Prob
 
     try:
         if path.stat().st_size > max_bytes:
-            return fail(0, 0, f"file is {path.stat().st_size} bytes; the limit is "
-                              f"{max_bytes} bytes")
+            return fail(
+                0, 0, f"file is {path.stat().st_size} bytes; the limit is {max_bytes} bytes"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         return fail(0, 0, f"cannot read file: {exc.strerror or exc}")
     nul = raw.find(b"\x00")
     if nul >= 0:
         good = raw[:nul].decode("utf-8", "replace")
-        return fail(*_position(good, len(good)), "expected a text file, found a NUL byte "
-                                                 "(binary file?)")
+        return fail(
+            *_position(good, len(good)), "expected a text file, found a NUL byte (binary file?)"
+        )
     if raw.startswith(_BOM):
         return fail(1, 1, "file starts with a byte-order mark (BOM); save it as UTF-8 without BOM")
     try:
@@ -309,11 +323,17 @@ def read_yaml(path: Path, *, scale: int = 1) -> tuple[Document | None, list[Prob
         doc.data = builder.build(node, ())
     except _TooManyNodes as exc:
         mark = exc.node.start_mark
-        what = (f"{MAX_CHARS * scale} characters of text" if isinstance(exc, _TooManyChars)
-                else f"{max_nodes} values")
-        return fail(mark.line + 1, mark.column + 1,
-                    f"document expands to more than {what} (alias bomb?); "
-                    "aliases must not multiply the content")
+        what = (
+            f"{MAX_CHARS * scale} characters of text"
+            if isinstance(exc, _TooManyChars)
+            else f"{max_nodes} values"
+        )
+        return fail(
+            mark.line + 1,
+            mark.column + 1,
+            f"document expands to more than {what} (alias bomb?); "
+            "aliases must not multiply the content",
+        )
     except RecursionError:
         return fail(1, 1, _TOO_DEEP)
     except (yaml.YAMLError, ValueError, OverflowError) as exc:
