@@ -131,6 +131,11 @@ def test_list_stats_and_filters(decks):
     filters = runner.invoke(app, ["filters", "--decks", str(decks)])
     assert "tag:smp::difficulty::senior" in filters.output
     assert "tag:smp::topic::monitoring" in filters.output
+    searches = dict(line.split(":  ", 1) for line in filters.output.splitlines()[1:])
+    assert searches["Follow-up cards only"].strip() == "tag:smp::card::follow-up"
+    assert (
+        searches["Questions only, no follow-ups"].strip() == "-tag:smp::card::follow-up tag:smp::*"
+    )
 
 
 def test_build_from_an_empty_folder_uses_the_bundled_corpus(tmp_path):

@@ -435,17 +435,23 @@ def stats(
 
 @app.command()
 def filters(decks: DecksOption = None) -> None:
-    """Print ready-to-paste Anki searches for each difficulty and topic.
+    """Print ready-to-paste Anki searches for each difficulty and topic, and for the
+    follow-up cards.
 
     Paste one into Tools > Create Filtered Deck > Search in Anki.
 
     Example: mlops-anki filters
     """
+    from .followups import follow_up_tag
+
     corpus = _load_what_loads(decks)
     for deck in corpus.decks:
         p = deck.tag_prefix
+        follow_ups = follow_up_tag(p)
         typer.echo(f"# {deck.name}")
-        typer.echo(f"{'All questions:':<32} tag:{p}::*")
+        typer.echo(f"{'All cards:':<32} tag:{p}::*")
+        typer.echo(f"{'Follow-up cards only:':<32} tag:{follow_ups}")
+        typer.echo(f"{'Questions only, no follow-ups:':<32} -tag:{follow_ups} tag:{p}::*")
         for d in deck.difficulties:
             typer.echo(f"{d.title() + ' questions:':<32} tag:{p}::difficulty::{d}")
         for t in deck.topics:
