@@ -167,7 +167,8 @@ def _check_shipped(deck: Deck) -> Iterator[Problem]:
         return  # a file whose id is unknown is already reported; judge ids once it loads
     current = {q.id for q in deck.questions} | deck.broken_ids
     retired = deck.retired
-    new = sorted(current - set(deck.shipped) - set(retired))
+    released = set(deck.shipped)  # once: Deck.shipped builds a new tuple on every access
+    new = sorted(current - released - set(retired))
     for shipped in deck.shipped:
         if shipped in current or shipped in retired:
             continue
@@ -182,7 +183,7 @@ def _check_shipped(deck: Deck) -> Iterator[Problem]:
             at_key=True,
         )
     unreleased = [
-        q.id for q in sorted(deck.questions, key=lambda q: q.number) if q.id not in deck.shipped
+        q.id for q in sorted(deck.questions, key=lambda q: q.number) if q.id not in released
     ]
     if unreleased:
         shown = ", ".join(unreleased[:5]) + (
